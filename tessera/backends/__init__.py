@@ -1,0 +1,1 @@
+"""Backends: where a compiled graph runs or what it is emitted as."""

@@ -1,0 +1,99 @@
+"""Reading ONNX models safely: paths, bytes or ModelProto; external data confined to the model's
+folder; structural checks; old opsets lifted to opset 13 with onnx's version converter."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import onnx
+from google.protobuf.message import DecodeError
+from onnx import external_data_helper, version_converter
+
+from tessera.errors import ModelLoadError
+
+OLDEST_OPSET = 7
+UPGRADE_BELOW = 13  # models older than this are converted to opset 13 before import
+NEWEST_OPSET = onnx.defs.onnx_opset_version()
+
+Source = str | os.PathLike[str] | bytes | onnx.ModelProto
+
+
+def read_model(source: Source) -> tuple[onnx.ModelProto, str]:
+    """Return the model (external data loaded, opset lifted) and a display name for errors."""
+    if isinstance(source, onnx.ModelProto):
+        model, label, base = source, source.graph.name or "<ModelProto>", None
+    elif isinstance(source, bytes | bytearray):
+        model, label, base = _parse(bytes(source), "<bytes>"), "<bytes>", None
+    else:
+        path = Path(source)
+        label = str(path)
+        if not path.is_file():
+            raise ModelLoadError(f"{label}: no such model file")
+        model, base = _parse(path.read_bytes(), label), path.resolve().parent
+    _load_external_data(model, base, label)
+    return _lift_opset(model, label), label
+
+
+def _parse(data: bytes, label: str) -> onnx.ModelProto:
+    model = onnx.ModelProto()
+    try:
+        model.ParseFromString(data)
+    except (DecodeError, RuntimeWarning, ValueError) as err:
+        raise ModelLoadError(f"{label}: not a valid ONNX file ({err}); is it truncated or another format?") from None
+    if not model.HasField("graph") or not model.opset_import:
+        raise ModelLoadError(f"{label}: not a valid ONNX model (no graph or no opset_import); is the file truncated?")
+    return model
+
+
+def _load_external_data(model: onnx.ModelProto, base: Path | None, label: str) -> None:
+    tensors = [t for t in external_data_helper._get_all_tensors(model) if external_data_helper.uses_external_data(t)]
+    if not tensors:
+        return
+    if base is None:
+        raise ModelLoadError(f"{label}: the model keeps weights in external files; load it from its path instead")
+    for tensor in tensors:
+        info = external_data_helper.ExternalDataInfo(tensor)
+        target = (base / info.location).resolve()
+        if os.path.isabs(info.location) or not target.is_relative_to(base):
+            raise ModelLoadError(
+                f"{label}: tensor {tensor.name!r} points its external data at {info.location!r}, "
+                f"outside the model's folder {base}; refusing to read it"
+            )
+        if not target.is_file():
+            raise ModelLoadError(f"{label}: external data file {info.location!r} of tensor {tensor.name!r} is missing")
+        size = target.stat().st_size
+        if (info.offset is not None and info.offset > size) or (
+            info.length and (info.offset or 0) + info.length > size
+        ):
+            raise ModelLoadError(
+                f"{label}: external data of tensor {tensor.name!r} runs past the end of {info.location!r}"
+            )
+    try:
+        external_data_helper.load_external_data_for_model(model, str(base))
+    except (OSError, ValueError) as err:
+        raise ModelLoadError(f"{label}: could not read external data: {err}") from None
+
+
+def default_opset(model: onnx.ModelProto) -> int:
+    for entry in model.opset_import:
+        if entry.domain in ("", "ai.onnx"):
+            return int(entry.version)
+    raise ModelLoadError("the model imports no version of the default ONNX domain")
+
+
+def _lift_opset(model: onnx.ModelProto, label: str) -> onnx.ModelProto:
+    opset = default_opset(model)
+    if opset < OLDEST_OPSET or opset > NEWEST_OPSET:
+        raise ModelLoadError(
+            f"{label}: opset {opset} is outside the supported range {OLDEST_OPSET}..{NEWEST_OPSET}; "
+            "convert it with onnx.version_converter first"
+        )
+    if opset >= UPGRADE_BELOW:
+        return model
+    try:
+        return version_converter.convert_version(model, UPGRADE_BELOW)
+    except Exception as err:  # the converter raises bare RuntimeError/ValueError from C++
+        raise ModelLoadError(
+            f"{label}: could not convert opset {opset} to {UPGRADE_BELOW} with onnx.version_converter: {err}"
+        ) from None

@@ -1,0 +1,21 @@
+"""The Tessera IR: typed static-shape dataflow graphs."""
+
+from tessera.ir.analysis import to_networkx, topological_order, toposort
+from tessera.ir.dtypes import DType
+from tessera.ir.graph import Graph, Node, Value
+from tessera.ir.printer import print_graph
+from tessera.ir.types import TensorType
+from tessera.ir.verifier import verify
+
+__all__ = [
+    "DType",
+    "Graph",
+    "Node",
+    "TensorType",
+    "Value",
+    "print_graph",
+    "to_networkx",
+    "topological_order",
+    "toposort",
+    "verify",
+]

@@ -1,0 +1,14 @@
+"""The op registry. Importing this package registers every op family.
+
+Op classes live in their family modules (`from tessera.ir.ops.conv import Conv`); look ops up by
+ONNX name with `lookup("Conv")`.
+"""
+
+from tessera.ir.ops import (  # noqa: F401  (imported to register their ops)
+    activation,
+    elementwise,
+    identity,
+)
+from tessera.ir.ops.base import Attr, Attrs, Imported, OnnxNodeSpec, OnnxNodeView, Op, all_ops, lookup, register
+
+__all__ = ["Attr", "Attrs", "Imported", "OnnxNodeSpec", "OnnxNodeView", "Op", "all_ops", "lookup", "register"]
