@@ -110,18 +110,15 @@ class ConstantOfShape(Op):
     """A tensor of `shape` filled with `value` (a one-element tensor in ONNX, default float 0)."""
 
     name = "ConstantOfShape"
-    attrs = {"shape": Attr("ints"), "value": Attr("float", 0.0), "dtype": Attr("dtype", DType.FLOAT32)}
+    attrs = {"shape": Attr("ints", optional=True), "value": Attr("float", 0.0), "dtype": Attr("dtype", DType.FLOAT32)}
     static_inputs = {0: "shape"}
     min_inputs = 0
     max_inputs = 0
 
     @classmethod
     def from_onnx(cls, view: OnnxNodeView) -> Imported:
-        shape = view.const(0)
-        if shape is None:
-            raise ShapeError("ConstantOfShape's shape must be known at compile time")
-        attrs: dict[str, object] = {"shape": shape}
-        value = view.attrs.get("value")
+        attrs = super().from_onnx(view).attrs
+        value = attrs.pop("value", None)
         if value is not None:
             arr = np.asarray(value)
             attrs["value"] = float(arr.reshape(-1)[0])
@@ -130,6 +127,8 @@ class ConstantOfShape(Op):
 
     @classmethod
     def infer(cls, inputs: Sequence[TensorType], attrs: Attrs) -> list[TensorType]:
+        if attrs["shape"] is None:
+            raise ShapeError("ConstantOfShape needs its shape input")
         if any(d < 0 for d in attrs["shape"]):
             raise ShapeError(f"ConstantOfShape shape {attrs['shape']} has a negative dimension")
         return [TensorType(attrs["dtype"], tuple(attrs["shape"]))]

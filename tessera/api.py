@@ -1,0 +1,134 @@
+"""The Python API: load, run, compile, export_onnx."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+
+from tessera.backends.output import atomic_dir
+from tessera.backends.targets import Runner, get_target, write_json
+from tessera.errors import PassError, TargetError
+from tessera.frontends.onnx_export import export_onnx as _export_onnx
+from tessera.frontends.onnx_import import load_onnx
+from tessera.ir.graph import Graph
+from tessera.ir.summary import ModelSummary, summarize
+from tessera.passes import DEFAULT_PIPELINE, Pass, PassManager, PassRecord, get_pass
+
+Source = Graph | str | os.PathLike[str] | bytes | onnx.ModelProto
+
+
+def load(
+    source: Source,
+    input_shapes: Mapping[str, Sequence[int]] | None = None,
+    *,
+    constant_inputs: Mapping[str, np.ndarray] | None = None,
+) -> Graph:
+    """Load a model into a verified Tessera graph.
+
+    source: an ONNX path, ONNX bytes, an onnx.ModelProto, "light:NAME" for a model bundled with
+    the onnx wheel, or a Graph (returned as is).
+    input_shapes: pins dynamic input dimensions, e.g. {"input": (1, 3, 224, 224)}.
+    constant_inputs: graph inputs to replace with constants (folded at import).
+    """
+    if isinstance(source, Graph):
+        return source
+    if isinstance(source, str) and source.startswith("light:"):
+        from tessera.models_zoo.light import light_model_path
+
+        source = str(light_model_path(source.removeprefix("light:")))
+    return load_onnx(source, input_shapes, constant_inputs)
+
+
+def run(graph: Graph, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Run a graph with the reference executor; inputs and outputs keyed by tensor name."""
+    from tessera.backends.reference import execute
+
+    return execute(graph, inputs)
+
+
+def export_onnx(graph: Graph) -> onnx.ModelProto:
+    """The graph as an ONNX model (opset 21; Tessera-only ops in domain ai.tessera)."""
+    return _export_onnx(graph)
+
+
+@dataclass
+class CompileResult:
+    """What `compile` produced: the compiled graph, one record per pass, the files written."""
+
+    graph: Graph
+    target: str
+    reports: list[PassRecord]
+    summary: ModelSummary
+    out_dir: Path | None = None
+    paths: dict[str, Path] = field(default_factory=dict)
+    _runner: Runner | None = None
+
+    def run(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        if self._runner is None:
+            raise TargetError(f"target {self.target!r} does not run on this machine")
+        return self._runner(inputs)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "model": self.summary.to_dict(),
+            "passes": [r.to_dict() for r in self.reports],
+            "out_dir": str(self.out_dir) if self.out_dir else None,
+            "files": {k: str(v) for k, v in self.paths.items()},
+        }
+
+    def render_text(self) -> str:
+        lines = [f"compiled {self.graph.name} for target {self.target}", self.summary.render_text(), "passes:"]
+        lines += [_record_line(r) for r in self.reports]
+        if self.out_dir:
+            lines.append(f"wrote {self.out_dir}: " + ", ".join(p.name for p in self.paths.values()))
+        return "\n".join(lines)
+
+
+def compile(
+    source: Source,
+    target: str = "reference",
+    passes: Sequence[str | Pass] | None = None,
+    out_dir: str | os.PathLike[str] | None = None,
+    *,
+    input_shapes: Mapping[str, Sequence[int]] | None = None,
+    verify: bool = True,
+) -> CompileResult:
+    """Load `source`, run the pass pipeline (default: canonicalization), and build for `target`.
+
+    passes: pass names or Pass objects, in order; None means the default pipeline.
+    out_dir: where the target writes its files (written whole or not at all).
+    """
+    tgt = get_target(target)
+    graph = load(source, input_shapes).copy()
+    pipeline = [p if isinstance(p, Pass) else get_pass(p) for p in (DEFAULT_PIPELINE if passes is None else passes)]
+    if not all(isinstance(p, Pass) for p in pipeline):
+        raise PassError("passes must be pass names or Pass objects")
+    result = PassManager(pipeline, verify=verify).run(graph)
+    compiled = CompileResult(
+        result.graph,
+        target,
+        result.records,
+        summarize(result.graph),
+        _runner=tgt.runner(result.graph) if tgt.runner else None,
+    )
+    if out_dir is not None:
+        with atomic_dir(out_dir) as tmp:
+            written = tgt.emit(result.graph, tmp)
+            write_json(tmp / "report.json", compiled.to_dict())
+            written["report"] = tmp / "report.json"
+        compiled.out_dir = Path(out_dir)
+        compiled.paths = {k: compiled.out_dir / p.name for k, p in written.items()}
+    return compiled
+
+
+def _record_line(r: PassRecord) -> str:
+    text = f"  {r.name:<18} {r.time_s * 1000:8.1f} ms  nodes {r.nodes_before} -> {r.nodes_after}"
+    detail = r.report.render_text().strip()
+    return text + (f"\n    {detail}" if detail else "")

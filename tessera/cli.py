@@ -1,0 +1,165 @@
+"""The `tessera` command line: inspect, run, compile, demo. Each takes --json."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tessera import api
+from tessera.errors import TesseraError
+from tessera.ir.graph import Graph
+from tessera.ir.summary import summarize
+
+DEMO_MODEL = "light:squeezenet"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except TesseraError as err:
+        if getattr(args, "json", False):
+            print(json.dumps({"error": type(err).__name__, "message": str(err)}))
+        else:
+            print(f"tessera: error: {err}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tessera", description="Compile neural networks for scarce resources.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def model_cmd(name: str, help: str) -> argparse.ArgumentParser:
+        c = sub.add_parser(name, help=help)
+        c.add_argument("model", help="ONNX file, or light:NAME for a model bundled with the onnx wheel")
+        c.add_argument(
+            "--input-shape",
+            action="append",
+            default=[],
+            metavar="NAME=D0,D1,...",
+            help="pin an input's shape (repeatable), needed for dynamic dimensions",
+        )
+        c.add_argument("--json", action="store_true", help="print one JSON object")
+        return c
+
+    c = model_cmd("inspect", "ops, shapes, parameters, MACs and activation memory of a model")
+    c.set_defaults(func=_inspect)
+
+    c = model_cmd("run", "run a model with the reference executor")
+    c.add_argument("--inputs", type=Path, help=".npz with one array per graph input (default: seeded random)")
+    c.add_argument("--seed", type=int, default=0, help="seed for random inputs")
+    c.add_argument("--save", type=Path, help="write the outputs to this .npz")
+    c.set_defaults(func=_run)
+
+    c = model_cmd("compile", "run the pass pipeline and build for a target")
+    c.add_argument("--target", default="reference", help="compile target (default: reference)")
+    c.add_argument("--passes", help="comma-separated pass names (default: canonicalize); '' for none")
+    c.add_argument("-o", "--out", type=Path, help="output folder (written whole or not at all)")
+    c.set_defaults(func=_compile)
+
+    c = sub.add_parser("demo", help=f"compile the bundled {DEMO_MODEL} model and print its report")
+    c.add_argument("-o", "--out", type=Path, default=Path("tessera-demo"), help="output folder")
+    c.add_argument("--json", action="store_true", help="print one JSON object")
+    c.set_defaults(func=_demo)
+
+    c = sub.add_parser("passes", help="list the available passes")
+    c.set_defaults(func=_list_passes)
+    return p
+
+
+def _shapes(specs: list[str]) -> dict[str, tuple[int, ...]]:
+    shapes: dict[str, tuple[int, ...]] = {}
+    for spec in specs:
+        name, sep, dims = spec.rpartition("=")
+        try:
+            if not sep or not name:
+                raise ValueError
+            shapes[name] = tuple(int(d) for d in dims.split(","))
+        except ValueError:
+            raise TesseraError(f"--input-shape {spec!r} must look like NAME=D0,D1,... e.g. input=1,3,224,224") from None
+    return shapes
+
+
+def _load(args: argparse.Namespace) -> Graph:
+    return api.load(args.model, _shapes(args.input_shape))
+
+
+def _emit(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
+    print(json.dumps(data, indent=2) if args.json else text)
+
+
+def _inspect(args: argparse.Namespace) -> None:
+    summary = summarize(_load(args))
+    _emit(args, summary.to_dict(), summary.render_text())
+
+
+def random_inputs(graph: Graph, seed: int = 0) -> dict[str, np.ndarray]:
+    """Seeded inputs: standard normal for floats, small non-negative ints, random bools."""
+    rng = np.random.default_rng(seed)
+    feeds = {}
+    for v in graph.inputs:
+        if v.dtype.is_float:
+            feeds[v.name] = rng.standard_normal(v.shape).astype(v.dtype.numpy())
+        elif v.dtype.value == "bool":
+            feeds[v.name] = rng.integers(0, 2, v.shape).astype(bool)
+        else:
+            feeds[v.name] = rng.integers(0, 4, v.shape).astype(v.dtype.numpy())
+    return feeds
+
+
+def _run(args: argparse.Namespace) -> None:
+    graph = _load(args)
+    if args.inputs:
+        try:
+            with np.load(args.inputs, allow_pickle=False) as data:
+                feeds = {k: data[k] for k in data.files}
+        except (OSError, ValueError) as err:
+            raise TesseraError(f"--inputs {args.inputs}: cannot read it as .npz ({err})") from None
+    else:
+        feeds = random_inputs(graph, args.seed)
+    outputs = api.run(graph, feeds)
+    if args.save:
+        np.savez(args.save, **outputs)
+    stats = {k: {"dtype": str(v.dtype), "shape": list(v.shape), **_stats(v)} for k, v in outputs.items()}
+    text = "\n".join(
+        f"{k}: {s['dtype']}{s['shape']} " + " ".join(f"{m}={s[m]:.6g}" for m in ("min", "max", "mean"))
+        for k, s in stats.items()
+    )
+    _emit(args, {"outputs": stats}, text)
+
+
+def _stats(v: np.ndarray) -> dict[str, float]:
+    if v.size == 0:
+        return {"min": 0.0, "max": 0.0, "mean": 0.0}
+    f = v.astype(np.float64)
+    return {"min": float(f.min()), "max": float(f.max()), "mean": float(f.mean())}
+
+
+def _compile(args: argparse.Namespace) -> None:
+    passes = None if args.passes is None else [p for p in args.passes.split(",") if p]
+    result = api.compile(
+        args.model, target=args.target, passes=passes, out_dir=args.out, input_shapes=_shapes(args.input_shape)
+    )
+    _emit(args, result.to_dict(), result.render_text())
+
+
+def _demo(args: argparse.Namespace) -> None:
+    result = api.compile(DEMO_MODEL, out_dir=args.out)
+    _emit(args, result.to_dict(), result.render_text())
+
+
+def _list_passes(args: argparse.Namespace) -> None:
+    from tessera.passes import available_passes
+
+    print("\n".join(available_passes()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
