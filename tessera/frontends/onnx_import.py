@@ -84,6 +84,7 @@ class _Importer:
         for node in _topological(g, self.label, set(self.env)):
             self._add_node(node)
         self._set_outputs(g)
+        self.graph.remove_unused_constants()  # intermediates of folded subgraphs, dead initializers
         verify(self.graph)
         return self.graph
 
