@@ -60,8 +60,10 @@ def main() -> None:
         total.update(r)
         print(f"| {op} | {r['passed']} | {r['failed']} | {r['excluded']} |")
     print(f"| **all {len(rows)} ops** | **{total['passed']}** | **{total['failed']}** | **{total['excluded']}** |")
-    print(f"\nclaimed {len(claimed)} of {len(node_cases())} node cases in onnx {onnx.__version__}; "
-          f"passed {total['passed']} / {len(claimed) - total['excluded']} run")
+    print(
+        f"\nclaimed {len(claimed)} of {len(node_cases())} node cases in onnx {onnx.__version__}; "
+        f"passed {total['passed']} / {len(claimed) - total['excluded']} run"
+    )
     if args.failures:
         for name, error in failures:
             print(f"FAIL {name}: {error}")

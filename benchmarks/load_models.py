@@ -47,8 +47,10 @@ def main() -> None:
         t_load = median_time(functools.partial(load_onnx, path), args.repeat)
         t_verify = median_time(functools.partial(verify, graph), args.repeat)
         t_peer = median_time(functools.partial(onnx_peer, path), args.repeat)
-        print(f"| {name} | {len(graph.nodes)} | {t_load * 1e3:.1f} | {t_verify * 1e3:.1f} | {t_peer * 1e3:.1f} "
-              f"| {t_load / t_peer:.2f}x |")
+        print(
+            f"| {name} | {len(graph.nodes)} | {t_load * 1e3:.1f} | {t_verify * 1e3:.1f} | {t_peer * 1e3:.1f} "
+            f"| {t_load / t_peer:.2f}x |"
+        )
 
 
 if __name__ == "__main__":

@@ -18,5 +18,8 @@ def tensor(name: str, shape, elem=TensorProto.FLOAT) -> onnx.ValueInfoProto:
 
 def add_relu(opset: int = 17) -> onnx.ModelProto:
     b = numpy_helper.from_array(np.linspace(-1, 1, 4).astype(np.float32), "b")
-    nodes = [helper.make_node("Add", ["x", "b"], ["t"], name="add"), helper.make_node("Relu", ["t"], ["y"], name="relu")]
+    nodes = [
+        helper.make_node("Add", ["x", "b"], ["t"], name="add"),
+        helper.make_node("Relu", ["t"], ["y"], name="relu"),
+    ]
     return model(nodes, [tensor("x", [2, 4])], [tensor("y", [2, 4])], [b], opset=opset)

@@ -30,7 +30,8 @@ def test_light_model_matches_onnxruntime(name: str) -> None:
     x = np.random.default_rng(1).standard_normal((1, 3, 224, 224)).astype(np.float32)
     input_name = model.graph.input[0].name
     expected = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(
-        None, {input_name: x})
+        None, {input_name: x}
+    )
     graph = tessera.load(model)
     got = tessera.run(graph, {input_name: x})
     for info, want in zip(model.graph.output, expected):

@@ -98,15 +98,20 @@ def test_external_data_outside_model_folder_is_refused(tmp_path: Path) -> None:
 
 def test_external_data_inside_folder_loads(tmp_path: Path) -> None:
     m = add_relu()
-    onnx.save_model(m, tmp_path / "model.onnx", save_as_external_data=True, all_tensors_to_one_file=True,
-                    location="weights.bin", size_threshold=0)
+    onnx.save_model(
+        m,
+        tmp_path / "model.onnx",
+        save_as_external_data=True,
+        all_tensors_to_one_file=True,
+        location="weights.bin",
+        size_threshold=0,
+    )
     g = tessera.load(tmp_path / "model.onnx")
     np.testing.assert_array_equal(g.constants["b"].data, np.linspace(-1, 1, 4).astype(np.float32))
 
 
 def test_external_data_from_bytes_is_refused(tmp_path: Path) -> None:
-    onnx.save_model(add_relu(), tmp_path / "model.onnx", save_as_external_data=True, location="w.bin",
-                    size_threshold=0)
+    onnx.save_model(add_relu(), tmp_path / "model.onnx", save_as_external_data=True, location="w.bin", size_threshold=0)
     with pytest.raises(ModelLoadError, match="load it from its path"):
         tessera.load((tmp_path / "model.onnx").read_bytes())
 
@@ -158,7 +163,7 @@ def test_opset_out_of_range() -> None:
 def test_non_constant_static_operand_says_how_to_pin() -> None:
     nodes = [helper.make_node("ConstantOfShape", ["s"], ["c"], name="fill"), helper.make_node("Add", ["x", "c"], ["y"])]
     m = model(nodes, [tensor("x", [2]), tensor("s", [1], TensorProto.INT64)], [tensor("y", [2])])
-    with pytest.raises(ShapeError, match="'fill'.*input 0 \\('s'\\) must be known at compile time.*constant_inputs"):
+    with pytest.raises(ShapeError, match=r"'fill'.*input 0 \('s'\) must be known at compile time.*constant_inputs"):
         tessera.load(m)
     g = tessera.load(m, constant_inputs={"s": np.array([2])})
     assert g.op_counts() == {"Add": 1}

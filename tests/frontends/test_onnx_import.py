@@ -39,8 +39,9 @@ def test_old_opset_is_converted_and_matches_onnxruntime(rng: np.random.Generator
 def test_shape_subgraph_and_constant_of_shape_fold_to_constants() -> None:
     nodes = [
         helper.make_node("Shape", ["x"], ["s"], name="shape"),
-        helper.make_node("ConstantOfShape", ["s"], ["ones"], name="fill",
-                         value=numpy_helper.from_array(np.array([1.0], np.float32))),
+        helper.make_node(
+            "ConstantOfShape", ["s"], ["ones"], name="fill", value=numpy_helper.from_array(np.array([1.0], np.float32))
+        ),
         helper.make_node("Add", ["x", "ones"], ["y"], name="add"),
     ]
     g = tessera.load(model(nodes, [tensor("x", [2, 3])], [tensor("y", [2, 3])]))
