@@ -46,7 +46,7 @@ class Gather(Op):
     def compute(cls, inputs: Sequence[np.ndarray], attrs: Attrs) -> list[np.ndarray]:
         data, indices = inputs
         axis = normalize_axis(attrs["axis"], data.ndim)
-        return [np.take(data, _wrapped(indices, data.shape[axis], "Gather"), axis=axis)]
+        return [np.asarray(np.take(data, _wrapped(indices, data.shape[axis], "Gather"), axis=axis))]
 
 
 @register

@@ -53,6 +53,8 @@ class Pad(Op):
             d + min(b, 0) + min(e, 0) == 0 and max(b, e) > 0 for d, (b, e) in zip(x.shape, widths)
         ):
             raise ShapeError(f"Pad mode {attrs['mode']!r} cannot extend an empty axis (input {x.shape})")
+        if attrs["mode"] == "reflect" and any(max(b, e) >= d for d, (b, e) in zip(x.shape, widths)):
+            raise ShapeError(f"Pad reflect needs pads below the axis size: input {x.shape}, pads {attrs['pads']}")
         return [x.with_shape(dims)]
 
     @classmethod
