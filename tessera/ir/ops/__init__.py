@@ -8,6 +8,13 @@ from tessera.ir.ops import (  # noqa: F401  (imported to register their ops)
     activation,
     elementwise,
     identity,
+    indexing,
+    layout,
+    pad,
+    reduce,
+    resize,
+    shape_ops,
+    tensor,
 )
 from tessera.ir.ops.base import Attr, Attrs, Imported, OnnxNodeSpec, OnnxNodeView, Op, all_ops, lookup, register
 
