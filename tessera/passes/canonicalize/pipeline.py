@@ -10,15 +10,16 @@ from tessera.ir.graph import Graph
 from tessera.passes.base import Pass, PassResult, Report
 from tessera.passes.registry import get_pass, register_pass
 
-# dce last: it collects what the others leave behind (folded weights, bypassed producers).
-STEPS: tuple[str, ...] = ("remove-identity", "fold-constants", "fold-batchnorm", "simplify-shapes", "dce")
+# dce first, so that dead readers do not stop a BN from folding into its Conv (which would turn it
+# into Mul + Add for good), and last, to collect what the others leave behind (old weights).
+STEPS: tuple[str, ...] = ("dce", "remove-identity", "fold-constants", "fold-batchnorm", "simplify-shapes", "dce")
 
 
 @dataclass
 class CanonicalizeReport(Report):
     rounds: int = 0
     converged: bool = True
-    steps: dict[str, Report] = field(default_factory=dict)  # per pass, its counts summed over rounds
+    steps: dict[str, Report] = field(default_factory=dict)  # per pass name, its counts summed over runs
 
     def render_text(self) -> str:
         lines = [f"rounds: {self.rounds}{'' if self.converged else ' (stopped before a fixpoint)'}"]
