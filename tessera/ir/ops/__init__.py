@@ -6,8 +6,14 @@ ONNX name with `lookup("Conv")`.
 
 from tessera.ir.ops import (  # noqa: F401  (imported to register their ops)
     activation,
+    bitwise,
+    cast,
+    clip,
     elementwise,
     identity,
+    logic,
+    math_unary,
+    softmax,
 )
 from tessera.ir.ops.base import Attr, Attrs, Imported, OnnxNodeSpec, OnnxNodeView, Op, all_ops, lookup, register
 
