@@ -202,6 +202,7 @@ class _Importer:
             inputs=inputs,
             consts={i: self.env[n].data for i, n in enumerate(inputs) if n and self.env[n].is_constant},
             input_types=[self.env[n].type if n else None for n in inputs],
+            num_outputs=len(node.output),
         )
         imported = op.from_onnx(view)
         data = [self.env[inputs[i]] for i in imported.data_inputs]

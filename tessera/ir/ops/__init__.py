@@ -6,8 +6,21 @@ ONNX name with `lookup("Conv")`.
 
 from tessera.ir.ops import (  # noqa: F401  (imported to register their ops)
     activation,
+    bitwise,
+    cast,
+    clip,
     elementwise,
     identity,
+    indexing,
+    layout,
+    logic,
+    math_unary,
+    pad,
+    reduce,
+    resize,
+    shape_ops,
+    softmax,
+    tensor,
 )
 from tessera.ir.ops.base import Attr, Attrs, Imported, OnnxNodeSpec, OnnxNodeView, Op, all_ops, lookup, register
 

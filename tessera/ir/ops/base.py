@@ -81,6 +81,7 @@ class OnnxNodeView:
     inputs: list[str]  # "" marks an omitted optional input
     consts: dict[int, np.ndarray]  # values of inputs known at compile time, by position
     input_types: list[TensorType | None] = field(default_factory=list)
+    num_outputs: int = 1  # outputs the node declares, "" placeholders included (Split needs it)
 
     def const(self, index: int) -> np.ndarray | None:
         if index >= len(self.inputs) or not self.inputs[index]:
