@@ -6,8 +6,12 @@ ONNX name with `lookup("Conv")`.
 
 from tessera.ir.ops import (  # noqa: F401  (imported to register their ops)
     activation,
+    conv,
     elementwise,
     identity,
+    linalg,
+    normalization,
+    pooling,
 )
 from tessera.ir.ops.base import Attr, Attrs, Imported, OnnxNodeSpec, OnnxNodeView, Op, all_ops, lookup, register
 
