@@ -43,7 +43,8 @@ def test_classifier_is_fully_canonicalized() -> None:
     assert report.converged and report.rounds == 2
     assert report.steps["fold-batchnorm"].into_conv == 1 and report.steps["fold-batchnorm"].into_gemm == 1
     assert report.steps["fold-constants"].nodes_folded == 1
-    assert report.steps["simplify-shapes"].reshapes_merged == 1
+    assert report.steps["simplify-shapes"].noop_shape_ops_removed == 1  # Reshape(1, -1) of the Flatten
+    assert report.steps["simplify-shapes"].normalized_to_reshape == 1
     assert report.steps["dce"].nodes_removed == 1
     text = report.render_text()
     assert text.splitlines()[0] == "rounds: 2" and "fold-batchnorm: into_conv=1, into_gemm=1" in text
@@ -59,8 +60,8 @@ def test_classifier_golden_text() -> None:
         "  const %bias_bn: f32[5]\n"
         "  %conv: f32[1,2,4,4] = Conv(%x, %w_bn, %wb_bn) {auto_pad='NOTSET', group=1, pads=[1, 1, 1, 1]}  # conv\n"
         "  %relu: f32[1,2,4,4] = Relu(%conv)  # relu\n"
-        "  %row: f32[1,32] = Reshape(%relu) {allowzero=0, shape=[1, 32]}  # row\n"
-        "  %logits: f32[1,5] = Gemm(%row, %fc_bn, %bias_bn) {alpha=1.0, beta=1.0, transA=0, transB=1}  # fc\n"
+        "  %flat: f32[1,32] = Reshape(%relu) {allowzero=0, shape=[1, 32]}  # flat\n"
+        "  %logits: f32[1,5] = Gemm(%flat, %fc_bn, %bias_bn) {alpha=1.0, beta=1.0, transA=0, transB=1}  # fc\n"
         "  return %logits\n"
         "}"
     )
