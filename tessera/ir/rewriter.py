@@ -152,7 +152,7 @@ class Rewriter:
         the output's name); never by a graph input, whose name is part of the interface too."""
         if old is new or old not in self.graph.outputs:
             return True
-        return self._can_rename(new)
+        return self._can_swap_names(old, new)
 
     def replace_all_uses(self, old: Value, new: Value, *, take_name: bool = False) -> None:
         """Readers of `old` read `new`. `new` takes the name of `old` when `old` is a graph output,
@@ -160,10 +160,10 @@ class Rewriter:
         if old is new:
             return
         if old in self.graph.outputs or take_name:
-            if not self._can_rename(new):
+            if not self._can_swap_names(old, new):
                 raise PassError(
-                    f"cannot give {new.name!r} the name of {old.name!r}: it is a graph input or output "
-                    "already (check Rewriter.can_replace first)"
+                    f"cannot give {new.name!r} the name of {old.name!r}: a graph input would be renamed, or "
+                    f"{new.name!r} is a graph output already (check Rewriter.can_replace first)"
                 )
             self._swap_names(old, new)
         self.changed = True
@@ -182,8 +182,9 @@ class Rewriter:
         self.replace(node, new.outputs, take_names=True)
         return new
 
-    def _can_rename(self, value: Value) -> bool:
-        return value not in self.graph.outputs and value not in self.graph.inputs
+    def _can_swap_names(self, old: Value, new: Value) -> bool:
+        """Graph input names are interface; a graph output already has its own name."""
+        return old not in self.graph.inputs and new not in self.graph.inputs and new not in self.graph.outputs
 
     def _swap_names(self, a: Value, b: Value) -> None:
         """Exchange two value names. The set of names in use does not change."""
