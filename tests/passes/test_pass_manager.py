@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
-from pass_helpers import f32, op
+from _pass_helpers import f32, op
 
 from tessera.errors import PassError, VerificationError
 from tessera.ir import Graph

@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from pass_helpers import f32, op, random_graph, run_checked
+from _pass_helpers import f32, op, random_graph, run_checked
 
 from tessera.ir import Graph, print_graph
 
