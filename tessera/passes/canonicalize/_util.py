@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from tessera.errors import PassError
 from tessera.ir.graph import Graph, Value
-from tessera.ir.ops import Op, lookup
 from tessera.ir.rewriter import Rewriter
 
 
@@ -19,16 +17,3 @@ def can_bypass(out: Value, source: Value, rw: Rewriter) -> bool:
 
 def is_read(value: Value, graph: Graph) -> bool:
     return bool(value.users) or value in graph.outputs
-
-
-def ops_named(*names: str) -> tuple[type[Op], ...]:
-    """The registered ops among `names`; ops not registered are left out (a pattern on them then
-    never matches)."""
-    return tuple(op for op in (lookup(n) for n in names) if op is not None)
-
-
-def require_op(name: str) -> type[Op]:
-    op = lookup(name)
-    if op is None:
-        raise PassError(f"op {name!r} is not registered; this rewrite needs it")
-    return op

@@ -5,7 +5,7 @@ s = scale / sqrt(var + epsilon) and t = B - mean * s (channels on axis 1). This 
     BN(Gemm(A, B, C))  -> Gemm(A, B * s, C * s + t / beta)   (either transB; the same condition)
     BN(x)              -> Add(Mul(x, s), t)                   (anything else)
 
-so nothing of BN is left for backends. A BN whose parameters are not constants is kept.
+so nothing of BN is left for backends. A BN whose parameters are not constants is kept (counted).
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tessera.ir.graph import Graph, Node, Value
-from tessera.ir.ops import Op, lookup
+from tessera.ir.ops.conv import Conv
 from tessera.ir.ops.elementwise import Add, Mul
+from tessera.ir.ops.linalg import Gemm
+from tessera.ir.ops.normalization import BatchNormalization
 from tessera.ir.rewriter import RewritePattern, Rewriter, apply_patterns
 from tessera.passes.base import Pass, PassResult, Report
 from tessera.passes.canonicalize._util import is_read
@@ -28,32 +30,29 @@ class FoldBatchNormReport(Report):
     into_conv: int = 0
     into_gemm: int = 0
     to_mul_add: int = 0
-    kept_non_constant: int = 0
+    not_foldable: int = 0  # parameters not constant, training mode, or rank < 2
 
 
 @dataclass
 class FoldBatchNorm(RewritePattern):
     report: FoldBatchNormReport = field(default_factory=FoldBatchNormReport)
     kept: set[str] = field(default_factory=set)
-    bn: type[Op] | None = field(default_factory=lambda: lookup("BatchNormalization"))
-    conv: type[Op] | None = field(default_factory=lambda: lookup("Conv"))
-    gemm: type[Op] | None = field(default_factory=lambda: lookup("Gemm"))
 
     def match_and_rewrite(self, node: Node, rw: Rewriter) -> None:
-        if self.bn is None or node.op is not self.bn:
+        if node.op is not BatchNormalization:
             return
         if not _is_foldable(node, rw.graph):
             if node.name not in self.kept:
                 self.kept.add(node.name)
-                self.report.kept_non_constant += 1
+                self.report.not_foldable += 1
             return
         s, t = _affine(node)
         producer = node.inputs[0].producer
         if producer is not None and _feeds_only(producer, node, rw.graph):
-            if producer.op is self.conv and _fold_into_conv(producer, node, s, t, rw):
+            if producer.op is Conv and _fold_into_conv(producer, node, s, t, rw):
                 self.report.into_conv += 1
                 return
-            if producer.op is self.gemm and _fold_into_gemm(producer, node, s, t, rw):
+            if producer.op is Gemm and _fold_into_gemm(producer, node, s, t, rw):
                 self.report.into_gemm += 1
                 return
         _to_mul_add(node, s, t, rw)
@@ -103,7 +102,7 @@ def _fold_into_conv(conv: Node, bn: Node, s: np.ndarray, t: np.ndarray, rw: Rewr
     b = (0.0 if bias is None else bias.data) * s + t
     new_w = rw.constant(f"{weight.name}_bn", w.astype(dtype))
     new_b = rw.constant(f"{bias.name if bias is not None else conv.name + '_bias'}_bn", b.astype(dtype))
-    new_conv = rw.replace_op(conv, conv.op, [conv.inputs[0], new_w, new_b], conv.attrs)
+    new_conv = rw.replace_op(conv, Conv, [conv.inputs[0], new_w, new_b], conv.attrs)
     rw.replace(bn, [new_conv.output])
     return True
 
@@ -121,7 +120,7 @@ def _fold_into_gemm(gemm: Node, bn: Node, s: np.ndarray, t: np.ndarray, rw: Rewr
     c = (0.0 if c_in is None else c_in.data) * s + t / beta
     new_b = rw.constant(f"{b_in.name}_bn", b.astype(dtype))
     new_c = rw.constant(f"{c_in.name if c_in is not None else gemm.name + '_bias'}_bn", c.astype(dtype))
-    new_gemm = rw.replace_op(gemm, gemm.op, [gemm.inputs[0], new_b, new_c], gemm.attrs)
+    new_gemm = rw.replace_op(gemm, Gemm, [gemm.inputs[0], new_b, new_c], gemm.attrs)
     rw.replace(bn, [new_gemm.output])
     return True
 

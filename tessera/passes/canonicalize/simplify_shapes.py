@@ -1,26 +1,27 @@
 """Shape-op simplification. The canonical shape op is a Reshape with an explicit target shape:
 
-Flatten / Squeeze / Unsqueeze(x)   -> Reshape(x, shape=output shape)
-Reshape(x, [1, -1])                -> Reshape(x, [1, 1000])   (-1 and 0 resolved)
-Reshape(Reshape(x))                -> Reshape(x)
-Reshape / ... / Expand(x) to x's shape -> x
-Transpose(Transpose(x, p), q)      -> Transpose(x, p[q])  (or x when that is the identity)
-Transpose(x, identity perm)        -> x
-Concat(x)                          -> x
+Flatten / Squeeze / Unsqueeze(x)        -> Reshape(x, shape=output shape)
+Reshape(x, [1, -1])                     -> Reshape(x, [1, 1000])   (-1 and 0 resolved)
+Reshape(Reshape(x))                     -> Reshape(x)
+Reshape / ... / Expand(x) to x's shape  -> x
+Transpose(Transpose(x, p), q)           -> Transpose(x, p[q])  (or x when that is the identity)
+Transpose(x, identity perm)             -> x
+Concat(x)                               -> x
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from tessera.ir.graph import Graph, Node
-from tessera.ir.ops import Op, lookup
+from tessera.ir.ops.shape_ops import Flatten, Reshape, Squeeze, Transpose, Unsqueeze
+from tessera.ir.ops.tensor import Concat, Expand
 from tessera.ir.rewriter import RewritePattern, Rewriter, apply_patterns
 from tessera.passes.base import Pass, PassResult, Report
-from tessera.passes.canonicalize._util import can_bypass, ops_named
+from tessera.passes.canonicalize._util import can_bypass
 from tessera.passes.registry import register_pass
 
-SHAPE_OPS = ("Reshape", "Flatten", "Squeeze", "Unsqueeze", "Expand")
+SHAPE_OPS = (Reshape, Flatten, Squeeze, Unsqueeze, Expand)
 
 
 @dataclass
@@ -36,13 +37,12 @@ class SimplifyShapesReport(Report):
 
 @dataclass
 class RemoveNoopShapeOp(RewritePattern):
-    """Reshape / Flatten / Squeeze / Unsqueeze / Expand(x) whose output has x's shape -> x."""
+    """Reshape / Flatten / Squeeze / Unsqueeze / Expand(x) whose output has x's type -> x."""
 
     report: SimplifyShapesReport
-    ops: tuple[type[Op], ...] = field(default_factory=lambda: ops_named(*SHAPE_OPS))
 
     def match_and_rewrite(self, node: Node, rw: Rewriter) -> None:
-        if node.op not in self.ops or node.output.type != node.inputs[0].type:
+        if node.op not in SHAPE_OPS or node.output.type != node.inputs[0].type:
             return
         if not can_bypass(node.output, node.inputs[0], rw):
             return
@@ -52,28 +52,26 @@ class RemoveNoopShapeOp(RewritePattern):
 
 @dataclass
 class ToExplicitReshape(RewritePattern):
-    """Flatten / Squeeze / Unsqueeze(x) -> Reshape(x, shape); Reshape(Reshape(x)) -> Reshape(x);
-    a Reshape's -1 and 0 entries resolved. The result reads `shape` = its output shape."""
+    """Flatten / Squeeze / Unsqueeze(x) -> Reshape(x); Reshape(Reshape(x)) -> Reshape(x); a Reshape's
+    -1 and 0 entries resolved. The result's `shape` is its output shape."""
 
     report: SimplifyShapesReport
-    reshape: type[Op] | None = field(default_factory=lambda: lookup("Reshape"))
-    others: tuple[type[Op], ...] = field(default_factory=lambda: ops_named("Flatten", "Squeeze", "Unsqueeze"))
 
     def match_and_rewrite(self, node: Node, rw: Rewriter) -> None:
-        if self.reshape is None or (node.op is not self.reshape and node.op not in self.others):
+        if node.op not in (Reshape, Flatten, Squeeze, Unsqueeze):
             return
         source = node.inputs[0]
-        merge = node.op is self.reshape and source.producer is not None and source.producer.op is self.reshape
+        merge = node.op is Reshape and source.producer is not None and source.producer.op is Reshape
         if merge:
             assert source.producer is not None
             source = source.producer.inputs[0]
         attrs = {"shape": node.output.shape, "allowzero": int(0 in node.output.shape)}
-        if node.op is self.reshape and not merge and all(node.attrs[k] == v for k, v in attrs.items()):
+        if node.op is Reshape and not merge and all(node.attrs[k] == v for k, v in attrs.items()):
             return  # canonical already
-        rw.replace_op(node, self.reshape, [source], attrs)
+        rw.replace_op(node, Reshape, [source], attrs)
         if merge:
             self.report.reshapes_merged += 1
-        elif node.op is self.reshape:
+        elif node.op is Reshape:
             self.report.reshape_shapes_resolved += 1
         else:
             self.report.normalized_to_reshape += 1
@@ -84,14 +82,13 @@ class MergeTransposes(RewritePattern):
     """Transpose(Transpose(x, p), q) -> Transpose(x, p[q]); Transpose(x, identity) -> x."""
 
     report: SimplifyShapesReport
-    ops: tuple[type[Op], ...] = field(default_factory=lambda: ops_named("Transpose"))
 
     def match_and_rewrite(self, node: Node, rw: Rewriter) -> None:
-        if node.op not in self.ops:
+        if node.op is not Transpose:
             return
         source, perm = node.inputs[0], _perm(node)
         inner = source.producer
-        merge = inner is not None and inner.op is node.op
+        merge = inner is not None and inner.op is Transpose
         if merge:
             assert inner is not None
             source, inner_perm = inner.inputs[0], _perm(inner)
@@ -100,7 +97,7 @@ class MergeTransposes(RewritePattern):
             rw.replace(node, [source])
             self.report.identity_transposes_removed += 1
         elif merge:
-            rw.replace_op(node, node.op, [source], {"perm": perm})
+            rw.replace_op(node, Transpose, [source], {"perm": perm})
             self.report.transposes_merged += 1
 
 
@@ -109,10 +106,9 @@ class RemoveSingleConcat(RewritePattern):
     """Concat(x) -> x."""
 
     report: SimplifyShapesReport
-    ops: tuple[type[Op], ...] = field(default_factory=lambda: ops_named("Concat"))
 
     def match_and_rewrite(self, node: Node, rw: Rewriter) -> None:
-        if node.op not in self.ops or len(node.inputs) != 1 or not can_bypass(node.output, node.inputs[0], rw):
+        if node.op is not Concat or len(node.inputs) != 1 or not can_bypass(node.output, node.inputs[0], rw):
             return
         rw.replace(node, [node.inputs[0]])
         self.report.single_concats_removed += 1
