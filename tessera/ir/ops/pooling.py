@@ -141,6 +141,10 @@ class AveragePool(Op):
         divisor = math.prod(_broadcast(counts))
         return [(total / divisor).astype(x.dtype, copy=False)]
 
+    @classmethod
+    def macs(cls, inputs: Sequence[TensorType], outputs: Sequence[TensorType], attrs: Attrs) -> int:
+        return outputs[0].numel * math.prod(attrs["kernel_shape"])
+
     @staticmethod
     def _axis_counts(win: Window, axis: int, size: int, include_pad: bool) -> np.ndarray:
         """How many window positions on `axis` are counted, for each output position."""
@@ -174,6 +178,10 @@ class GlobalAveragePool(GlobalPool):
         axes = tuple(range(2, x.ndim))
         work = np.float64 if x.dtype == np.float64 else np.float32
         return [x.mean(axis=axes, keepdims=True, dtype=work).astype(x.dtype, copy=False)]
+
+    @classmethod
+    def macs(cls, inputs: Sequence[TensorType], outputs: Sequence[TensorType], attrs: Attrs) -> int:
+        return inputs[0].numel
 
 
 @register
@@ -216,3 +224,7 @@ class LRN(Op):
         total = sum(padded[:, j : j + channels] for j in range(size))
         y = x / (attrs["bias"] + attrs["alpha"] / size * total) ** attrs["beta"]
         return [y.astype(x.dtype, copy=False)]
+
+    @classmethod
+    def macs(cls, inputs: Sequence[TensorType], outputs: Sequence[TensorType], attrs: Attrs) -> int:
+        return inputs[0].numel * attrs["size"]

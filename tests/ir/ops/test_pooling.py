@@ -36,6 +36,15 @@ def test_average_pool_ceil_mode_divides_by_positions_in_the_window() -> None:
     np.testing.assert_allclose(y.reshape(-1), [1 / 3, 1, 2, 3, 7 / 3])  # pads count as zeros
 
 
+def test_average_pool_macs_count_one_add_per_window_element() -> None:
+    given = {"kernel_shape": (3, 3), "strides": (2, 2)}
+    attrs = AveragePool.make_attrs(given)
+    outputs = AveragePool.infer([_t(1, 2, 7, 7)], attrs)
+    assert outputs == [_t(1, 2, 3, 3)]
+    assert AveragePool.macs([_t(1, 2, 7, 7)], outputs, attrs) == 18 * 9
+    assert MaxPool.macs([_t(1, 2, 7, 7)], outputs, MaxPool.make_attrs(given)) == 0  # comparisons only
+
+
 def test_max_pool_indices_are_flat_positions() -> None:
     x = np.array([[[[1, 2, 9], [8, 3, 4]]]], dtype=np.float32)  # (1, 1, 2, 3)
     attrs = MaxPool.make_attrs({"kernel_shape": (2, 2)})
