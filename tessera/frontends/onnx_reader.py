@@ -12,7 +12,7 @@ from onnx import external_data_helper, version_converter
 
 from tessera.errors import ModelLoadError
 
-OLDEST_OPSET = 7
+OLDEST_OPSET = 1  # onnx.version_converter lifts any older opset; it reports what it cannot convert
 UPGRADE_BELOW = 13  # models older than this are converted to opset 13 before import
 NEWEST_OPSET = onnx.defs.onnx_opset_version()
 

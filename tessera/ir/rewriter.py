@@ -4,10 +4,13 @@ Two ways to write a rewrite:
 
 * a `RewritePattern` subclass whose `match_and_rewrite(node, rw)` returns early when it does not
   apply, and otherwise edits through the `Rewriter`;
-* a declarative `Pat` tree (op types, predicates, bindings) matched with `match(pat, node)`, which
-  returns the bound nodes and values, used inside `match_and_rewrite` or via `PatternRule`.
+* a declarative `Pat` tree (op types, predicates, bindings) matched with `match(pat, node, graph)`,
+  which returns the bound nodes and values, used inside `match_and_rewrite` or via `PatternRule`.
 
 `apply_patterns(graph, patterns)` runs them over the graph until nothing changes.
+
+Rewrites keep the graph's interface: when a graph output is replaced, the replacement takes the
+output's name (`Rewriter.can_replace` says whether that is possible).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ class Pat:
     where: Callable[[Any], bool] | None = None
     name: str | None = None
     const: bool = False  # the value must be a constant
-    single_use: bool = False  # the matched value may have only this one reader
+    single_use: bool = False  # the matched value may have only this one reader (a graph output is a reader)
 
     def __call__(self, *inputs: Pat) -> Pat:
         return Pat(self.op, tuple(inputs), self.where, self.name, self.const, self.single_use)
@@ -63,6 +66,7 @@ def const(name: str | None = None, where: Callable[[Value], bool] | None = None)
 @dataclass
 class Match:
     root: Node
+    graph: Graph
     nodes: dict[str, Node] = field(default_factory=dict)
     values: dict[str, Value] = field(default_factory=dict)
 
@@ -70,16 +74,17 @@ class Match:
         return self.nodes[key] if key in self.nodes else self.values[key]
 
 
-def match(pattern: Pat, node: Node) -> Match | None:
-    """Match `pattern` rooted at `node` (pattern.op must be set). None when it does not match."""
+def match(pattern: Pat, node: Node, graph: Graph) -> Match | None:
+    """Match `pattern` rooted at `node` of `graph` (pattern.op must be set). None when it does not
+    match. The graph is needed to tell graph outputs, which count as readers for `single_use`."""
     if pattern.op is None:
         raise PassError("match() needs a node pattern at the root")
-    m = Match(node)
+    m = Match(node, graph)
     return m if _match_node(pattern, node, m) else None
 
 
 def _match_value(p: Pat, v: Value, m: Match) -> bool:
-    if p.single_use and len(v.users) != 1:
+    if p.single_use and (len(v.users) != 1 or v in m.graph.outputs):
         return False
     if p.op is None:
         if p.const and not v.is_constant:
@@ -121,7 +126,7 @@ class Rewriter:
     def __init__(self, graph: Graph):
         self.graph = graph
         self.changed = False
-        self._erased: set[int] = set()
+        self._erased: dict[int, Node] = {}  # keeps erased nodes alive so their ids are not reused
 
     def add(
         self,
@@ -141,25 +146,68 @@ class Rewriter:
         self.changed = True
         return self.graph.add_constant(name, data, unique=True)
 
-    def replace_all_uses(self, old: Value, new: Value) -> None:
-        if old is not new:
-            self.changed = True
-            self.graph.replace_all_uses(old, new)
+    def can_replace(self, old: Value, new: Value) -> bool:
+        """Whether `replace_all_uses(old, new)` keeps the graph's interface: a graph output can only
+        be replaced by a node output or a constant that is not a graph output already (it then takes
+        the output's name); never by a graph input, whose name is part of the interface too."""
+        if old is new or old not in self.graph.outputs:
+            return True
+        return self._can_swap_names(old, new)
+
+    def replace_all_uses(self, old: Value, new: Value, *, take_name: bool = False) -> None:
+        """Readers of `old` read `new`. `new` takes the name of `old` when `old` is a graph output,
+        or when asked with `take_name` (to keep the readable names of a model's tensors)."""
+        if old is new:
+            return
+        if old in self.graph.outputs or take_name:
+            if not self._can_swap_names(old, new):
+                raise PassError(
+                    f"cannot give {new.name!r} the name of {old.name!r}: a graph input would be renamed, or "
+                    f"{new.name!r} is a graph output already (check Rewriter.can_replace first)"
+                )
+            self._swap_names(old, new)
+        self.changed = True
+        self.graph.replace_all_uses(old, new)
+
+    def replace_op(
+        self, node: Node, op: type[Op], inputs: Sequence[Value], attrs: Mapping[str, Any] | None = None
+    ) -> Node:
+        """Swap `node` for a new node (at its place, with its node and output names) computing the
+        same types from `inputs`; producers left dead are erased. Returns the new node."""
+        new = self.add(op, inputs, attrs, before=node, name=node.name, num_outputs=len(node.outputs))
+        for old, fresh in zip(node.outputs, new.outputs):
+            if old.type != fresh.type:
+                raise PassError(f"replace_op on {node.name!r}: {op.name} gives {fresh.type}, {old.name} is {old.type}")
+        node.name, new.name = new.name, node.name  # both names stay claimed; erasing frees the temporary one
+        self.replace(node, new.outputs, take_names=True)
+        return new
+
+    def _can_swap_names(self, old: Value, new: Value) -> bool:
+        """Graph input names are interface; a graph output already has its own name."""
+        return old not in self.graph.inputs and new not in self.graph.inputs and new not in self.graph.outputs
+
+    def _swap_names(self, a: Value, b: Value) -> None:
+        """Exchange two value names. The set of names in use does not change."""
+        a.name, b.name = b.name, a.name
+        if a.is_constant or b.is_constant:
+            self.graph.constants = {v.name: v for v in self.graph.constants.values()}
 
     def set_input(self, node: Node, index: int, value: Value) -> None:
         self.changed = True
         self.graph.set_input(node, index, value)
 
-    def replace(self, node: Node, new_values: Sequence[Value]) -> None:
-        """Readers of node's outputs read `new_values` instead; the node and any producers left
-        dead by that are erased."""
+    def replace(self, node: Node, new_values: Sequence[Value], *, take_names: bool = False) -> None:
+        """Readers of node's outputs read `new_values` instead (taking the outputs' names with
+        `take_names`); the node and any producers left dead by that are erased."""
+        if len(new_values) > len(node.outputs):
+            raise PassError(f"replace: node {node.name!r} has {len(node.outputs)} outputs, not {len(new_values)}")
         for old, new in zip(node.outputs, new_values):
-            self.replace_all_uses(old, new)
+            self.replace_all_uses(old, new, take_name=take_names)
         self.erase_dead(node)
 
     def erase(self, node: Node) -> None:
         self.changed = True
-        self._erased.add(id(node))
+        self._erased[id(node)] = node
         self.graph.erase(node)
 
     def erase_dead(self, node: Node) -> None:
@@ -192,7 +240,7 @@ class PatternRule(RewritePattern):
     rewrite: Callable[[Match, Rewriter], None]
 
     def match_and_rewrite(self, node: Node, rw: Rewriter) -> None:
-        m = match(self.pattern, node)
+        m = match(self.pattern, node, rw.graph)
         if m is not None:
             self.rewrite(m, rw)
 

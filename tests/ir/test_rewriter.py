@@ -53,24 +53,24 @@ def test_apply_patterns_reaches_fixpoint() -> None:
 def test_declarative_match_binds_nodes_and_values() -> None:
     g = chain_graph()
     pat = op(Mul, op(Relu, op(Add, any_value("x"), const("b")), name="relu"), any_value("x2"), name="mul")
-    m = match(pat, g.nodes[2])
+    m = match(pat, g.nodes[2], g)
     assert m is not None
     assert m["relu"] is g.nodes[1] and m["b"] is g.constants["b"] and m["x"] is m["x2"]
-    assert match(pat, g.nodes[1]) is None
+    assert match(pat, g.nodes[1], g) is None
 
 
 def test_repeated_name_must_bind_same_value() -> None:
     g = chain_graph()
     same = op(Mul, any_value("v"), any_value("v"))
-    assert match(same, g.nodes[2]) is None
+    assert match(same, g.nodes[2], g) is None
 
 
 def test_predicates_and_single_use() -> None:
     g = chain_graph()
     small = op(Add, any_value(), const(where=lambda v: bool(np.all(v.data == 0.5))))
-    assert match(small, g.nodes[0]) is not None
-    assert match(op(Add, any_value(), const(where=lambda v: False)), g.nodes[0]) is None
-    assert match(op(Mul, op(Relu, single_use=True), any_value()), g.nodes[2]) is not None
+    assert match(small, g.nodes[0], g) is not None
+    assert match(op(Add, any_value(), const(where=lambda v: False)), g.nodes[0], g) is None
+    assert match(op(Mul, op(Relu, single_use=True), any_value()), g.nodes[2], g) is not None
 
 
 def test_pattern_rule_rewrites_mul_by_relu_into_new_node() -> None:
@@ -87,5 +87,6 @@ def test_pattern_rule_rewrites_mul_by_relu_into_new_node() -> None:
 
 
 def test_root_must_be_a_node_pattern() -> None:
+    g = chain_graph()
     with pytest.raises(PassError):
-        match(any_value(), chain_graph().nodes[0])
+        match(any_value(), g.nodes[0], g)

@@ -6,14 +6,24 @@ ONNX name with `lookup("Conv")`.
 
 from tessera.ir.ops import (  # noqa: F401  (imported to register their ops)
     activation,
+    bitwise,
+    cast,
+    clip,
+    conv,
     elementwise,
     identity,
     indexing,
     layout,
+    linalg,
+    logic,
+    math_unary,
+    normalization,
     pad,
+    pooling,
     reduce,
     resize,
     shape_ops,
+    softmax,
     tensor,
 )
 from tessera.ir.ops.base import Attr, Attrs, Imported, OnnxNodeSpec, OnnxNodeView, Op, all_ops, lookup, register

@@ -1,0 +1,87 @@
+"""Constant folding: a node whose inputs are all constants (or whose op depends on input types only,
+like Shape) is evaluated with its op's reference kernel and replaced by constants."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tessera.errors import PassError
+from tessera.ir.graph import Graph, Node, Value
+from tessera.ir.rewriter import RewritePattern, Rewriter, apply_patterns
+from tessera.passes.base import Pass, PassResult, Report
+from tessera.passes.canonicalize._util import is_read
+from tessera.passes.registry import register_pass
+
+MiB = 1 << 20
+
+
+@dataclass
+class FoldConstantsReport(Report):
+    nodes_folded: int = 0
+    bytes_added: int = 0
+    skipped_too_large: int = 0
+
+
+@dataclass
+class FoldConstantNode(RewritePattern):
+    """op(const, const, ...) -> const, unless the results would exceed `max_bytes`."""
+
+    max_bytes: int
+    report: FoldConstantsReport = field(default_factory=FoldConstantsReport)
+    skipped: set[str] = field(default_factory=set)
+
+    def match_and_rewrite(self, node: Node, rw: Rewriter) -> None:
+        if not node.op.fold_from_types and not all(v.is_constant for v in node.inputs):
+            return
+        live = [out for out in node.outputs if is_read(out, rw.graph)]
+        if not live:
+            return  # dead: dce removes it
+        size = sum(out.type.nbytes for out in live)
+        if size > self.max_bytes:
+            if node.name not in self.skipped:
+                self.skipped.add(node.name)
+                self.report.skipped_too_large += 1
+            return
+        results = node.op.compute([_operand(v) for v in node.inputs], node.attrs)
+        arrays = [_checked(result, out, node) for out, result in zip(node.outputs, results)]
+        for out, array in zip(node.outputs, arrays):
+            if out in live:
+                rw.replace_all_uses(out, rw.constant(out.name, array), take_name=True)
+        rw.erase(node)
+        self.report.nodes_folded += 1
+        self.report.bytes_added += size
+
+
+@register_pass
+@dataclass(frozen=True)
+class FoldConstants(Pass):
+    """Evaluate nodes computable at compile time. Results larger than `max_bytes` in total are not
+    folded (an Expand of a scalar to a huge tensor is cheaper to compute than to store)."""
+
+    name = "fold-constants"
+    max_bytes: int = 64 * MiB
+
+    def run(self, graph: Graph) -> PassResult:
+        pattern = FoldConstantNode(self.max_bytes)
+        count = apply_patterns(graph, [pattern])
+        return PassResult(graph, count > 0, pattern.report)
+
+
+def _operand(value: Value) -> np.ndarray:
+    """The constant's data; for a non-constant input of a type-only op, a zero-size-in-memory
+    stand-in with the right shape and dtype."""
+    if value.data is not None:
+        return value.data
+    return np.broadcast_to(np.zeros((), value.dtype.numpy()), value.shape)
+
+
+def _checked(result: np.ndarray, out: Value, node: Node) -> np.ndarray:
+    result = np.asarray(result)
+    if result.shape != out.shape or result.dtype != out.dtype.numpy():
+        raise PassError(
+            f"fold-constants: node {node.name!r} ({node.op.name}) kernel returned {result.dtype}{list(result.shape)} "
+            f"for {out.name!r}, its type is {out.type} (kernel and inference disagree)"
+        )
+    return result if result.flags.c_contiguous else np.ascontiguousarray(result)
