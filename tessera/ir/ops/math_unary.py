@@ -17,9 +17,11 @@ from tessera.ir.types import TensorType
 
 class UnaryOp(Op):
     """One input; the output has its type. `apply` is the math (by default `fn(x)`); float16 inputs
-    are computed in float32 and rounded once at the end. One MAC per element."""
+    are computed in float32 and rounded once at the end, unless `widen_float16` is off. One MAC per
+    element."""
 
     allowed: ClassVar[tuple[DType, ...]] = FLOATS
+    widen_float16: ClassVar[bool] = True
     fn: ClassVar[Callable[..., np.ndarray]]  # fn(x); loosely typed: mypy binds callable class vars
 
     @classmethod
@@ -34,7 +36,7 @@ class UnaryOp(Op):
     @classmethod
     def compute(cls, inputs: Sequence[np.ndarray], attrs: Attrs) -> list[np.ndarray]:
         x = inputs[0]
-        wide = x.astype(np.float32) if x.dtype == np.float16 else x
+        wide = x.astype(np.float32) if x.dtype == np.float16 and cls.widen_float16 else x
         with np.errstate(all="ignore"):  # IEEE results (inf, nan) are intended
             result = cls.apply(wide, attrs)
         return [np.asarray(result).astype(x.dtype, copy=False)]

@@ -13,9 +13,11 @@ from tessera.ir.types import TensorType
 
 
 class AxisOp(UnaryOp):
-    """A float op along `axis` (default the last)."""
+    """A float op along `axis` (default the last). float16 is computed in float16, step by step as
+    ONNX's reference does: its float16 attention cases expect those roundings."""
 
     attrs = {"axis": Attr("int", -1)}
+    widen_float16 = False
 
     @classmethod
     def infer(cls, inputs: Sequence[TensorType], attrs: Attrs) -> list[TensorType]:
