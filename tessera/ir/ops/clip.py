@@ -38,10 +38,6 @@ class Clip(Op):
         return [np.array(out, dtype=x.dtype)]
 
     @classmethod
-    def macs(cls, inputs: Sequence[TensorType], outputs: Sequence[TensorType], attrs: Attrs) -> int:
-        return outputs[0].numel
-
-    @classmethod
     def to_onnx(cls, attrs: Attrs, input_types: Sequence[TensorType]) -> OnnxNodeSpec:
         """The bounds go back as scalar initializers of the input's dtype (the default writes int64)."""
         dtype = input_types[0].dtype.numpy()

@@ -41,10 +41,6 @@ class UnaryOp(Op):
             result = cls.apply(wide, attrs)
         return [np.asarray(result).astype(x.dtype, copy=False)]
 
-    @classmethod
-    def macs(cls, inputs: Sequence[TensorType], outputs: Sequence[TensorType], attrs: Attrs) -> int:
-        return outputs[0].numel
-
 
 @register
 class Sqrt(UnaryOp):

@@ -1,0 +1,53 @@
+"""The `tessera` command line, run in-process through tessera.cli.main."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from frontends.onnx_builders import add_relu
+
+from tessera.cli import main
+
+
+@pytest.fixture
+def model_path(tmp_path: Path) -> Path:
+    path = tmp_path / "m.onnx"
+    onnx.save(add_relu(), path)
+    return path
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
+    assert main([*argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_inspect(model_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = run_json(capsys, "inspect", str(model_path))
+    assert data["op_counts"] == {"Add": 1, "Relu": 1} and data["params"] == 4 and data["macs"] == 8
+    assert main(["inspect", str(model_path)]) == 0
+    assert "parameters 4" in capsys.readouterr().out
+
+
+def test_run_with_inputs_file(model_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    np.savez(tmp_path / "in.npz", x=np.full((2, 4), -5.0, np.float32))
+    data = run_json(capsys, "run", str(model_path), "--inputs", str(tmp_path / "in.npz"), "--save",
+                    str(tmp_path / "out.npz"))
+    assert data["outputs"]["y"]["max"] == 0.0
+    assert np.load(tmp_path / "out.npz")["y"].shape == (2, 4)
+
+
+def test_compile(model_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = run_json(capsys, "compile", str(model_path), "-o", str(tmp_path / "out"), "--passes", "dce")
+    assert data["passes"][0]["name"] == "dce"
+    assert (tmp_path / "out" / "report.json").is_file()
+
+
+def test_errors_exit_2_with_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["inspect", str(tmp_path / "missing.onnx")]) == 2
+    assert "no such model file" in capsys.readouterr().err
+    assert main(["inspect", str(tmp_path / "missing.onnx"), "--json"]) == 2
+    assert json.loads(capsys.readouterr().out)["error"] == "ModelLoadError"
+    assert main(["inspect", "x.onnx", "--input-shape", "oops"]) == 2
+    assert "NAME=D0,D1" in capsys.readouterr().err
