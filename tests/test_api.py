@@ -44,7 +44,7 @@ def test_passes_by_name_and_object() -> None:
 
 
 def test_unknown_target_and_pass_list_the_choices() -> None:
-    with pytest.raises(TargetError, match="unknown target 'gpu'.*reference"):
+    with pytest.raises(TargetError, match=r"unknown target 'gpu'.*reference"):
         tessera.compile(add_relu(), target="gpu")
     with pytest.raises(PassError, match="canonicalize"):
         tessera.compile(add_relu(), passes=["no-such-pass"])

@@ -32,8 +32,9 @@ def test_inspect(model_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_run_with_inputs_file(model_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     np.savez(tmp_path / "in.npz", x=np.full((2, 4), -5.0, np.float32))
-    data = run_json(capsys, "run", str(model_path), "--inputs", str(tmp_path / "in.npz"), "--save",
-                    str(tmp_path / "out.npz"))
+    data = run_json(
+        capsys, "run", str(model_path), "--inputs", str(tmp_path / "in.npz"), "--save", str(tmp_path / "out.npz")
+    )
     assert data["outputs"]["y"]["max"] == 0.0
     assert np.load(tmp_path / "out.npz")["y"].shape == (2, 4)
 
