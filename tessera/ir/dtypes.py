@@ -45,6 +45,9 @@ class DType(enum.Enum):
 
     @staticmethod
     def from_numpy(dtype: np.dtype | type) -> DType:
+        found = _FROM_NUMPY.get(dtype)  # type: ignore[call-overload]
+        if found is not None:
+            return found
         name = np.dtype(dtype).name
         try:
             return DType(name)
@@ -71,3 +74,4 @@ _SHORT = {
     DType.BOOL: "bool",
 }
 _FROM_SHORT = {v: k for k, v in _SHORT.items()}
+_FROM_NUMPY: dict[object, DType] = {np.dtype(d.value): d for d in DType}
