@@ -131,4 +131,4 @@ def compile(
 def _record_line(r: PassRecord) -> str:
     text = f"  {r.name:<18} {r.time_s * 1000:8.1f} ms  nodes {r.nodes_before} -> {r.nodes_after}"
     detail = r.report.render_text().strip()
-    return text + (f"\n    {detail}" if detail else "")
+    return text + "".join(f"\n    {line}" for line in detail.splitlines())
