@@ -58,32 +58,40 @@ class Reshape(Op):
         return [x.reshape(reshape_dims(x.shape, attrs["shape"], bool(attrs["allowzero"])))]
 
 
+class Regroup(Op):
+    """An op that only regroups dimensions: subclasses give `out_shape`; the data is a reshape."""
+
+    @classmethod
+    def out_shape(cls, shape: tuple[int, ...], attrs: Attrs) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    @classmethod
+    def infer(cls, inputs: Sequence[TensorType], attrs: Attrs) -> list[TensorType]:
+        return [inputs[0].with_shape(cls.out_shape(inputs[0].shape, attrs))]
+
+    @classmethod
+    def compute(cls, inputs: Sequence[np.ndarray], attrs: Attrs) -> list[np.ndarray]:
+        return [inputs[0].reshape(cls.out_shape(inputs[0].shape, attrs))]
+
+
 @register
-class Flatten(Op):
+class Flatten(Regroup):
     """Collapse to 2-D: dimensions before `axis` form the rows, the rest the columns."""
 
     name = "Flatten"
     attrs = {"axis": Attr("int", 1)}
 
     @classmethod
-    def _shape(cls, shape: tuple[int, ...], axis: int) -> tuple[int, int]:
-        rank = len(shape)
+    def out_shape(cls, shape: tuple[int, ...], attrs: Attrs) -> tuple[int, ...]:
+        rank, axis = len(shape), attrs["axis"]
         if not -rank <= axis <= rank:
             raise ShapeError(f"Flatten axis {axis} is out of range for rank {rank} (allowed {-rank}..{rank})")
         axis = axis + rank if axis < 0 else axis
         return math.prod(shape[:axis]), math.prod(shape[axis:])
 
-    @classmethod
-    def infer(cls, inputs: Sequence[TensorType], attrs: Attrs) -> list[TensorType]:
-        return [inputs[0].with_shape(cls._shape(inputs[0].shape, attrs["axis"]))]
-
-    @classmethod
-    def compute(cls, inputs: Sequence[np.ndarray], attrs: Attrs) -> list[np.ndarray]:
-        return [inputs[0].reshape(cls._shape(inputs[0].shape, attrs["axis"]))]
-
 
 @register
-class Squeeze(Op):
+class Squeeze(Regroup):
     """Drop size-1 dimensions: those in `axes`, or all of them when `axes` is absent."""
 
     name = "Squeeze"
@@ -91,7 +99,8 @@ class Squeeze(Op):
     static_inputs = {1: "axes"}
 
     @classmethod
-    def _shape(cls, shape: tuple[int, ...], axes: Sequence[int] | None) -> tuple[int, ...]:
+    def out_shape(cls, shape: tuple[int, ...], attrs: Attrs) -> tuple[int, ...]:
+        axes = attrs["axes"]
         if not axes:
             return tuple(d for d in shape if d != 1)
         dropped = normalize_axes(axes, len(shape))
@@ -100,17 +109,9 @@ class Squeeze(Op):
                 raise ShapeError(f"Squeeze axis {axis} has size {shape[axis]}; only size-1 dimensions can go")
         return tuple(d for i, d in enumerate(shape) if i not in dropped)
 
-    @classmethod
-    def infer(cls, inputs: Sequence[TensorType], attrs: Attrs) -> list[TensorType]:
-        return [inputs[0].with_shape(cls._shape(inputs[0].shape, attrs["axes"]))]
-
-    @classmethod
-    def compute(cls, inputs: Sequence[np.ndarray], attrs: Attrs) -> list[np.ndarray]:
-        return [inputs[0].reshape(cls._shape(inputs[0].shape, attrs["axes"]))]
-
 
 @register
-class Unsqueeze(Op):
+class Unsqueeze(Regroup):
     """Insert size-1 dimensions at `axes` (positions in the output)."""
 
     name = "Unsqueeze"
@@ -118,19 +119,12 @@ class Unsqueeze(Op):
     static_inputs = {1: "axes"}
 
     @classmethod
-    def _shape(cls, shape: tuple[int, ...], axes: Sequence[int]) -> tuple[int, ...]:
+    def out_shape(cls, shape: tuple[int, ...], attrs: Attrs) -> tuple[int, ...]:
+        axes = attrs["axes"]
         rank = len(shape) + len(axes)
         inserted = set(normalize_axes(axes, rank))
         rest = iter(shape)
         return tuple(1 if i in inserted else next(rest) for i in range(rank))
-
-    @classmethod
-    def infer(cls, inputs: Sequence[TensorType], attrs: Attrs) -> list[TensorType]:
-        return [inputs[0].with_shape(cls._shape(inputs[0].shape, attrs["axes"]))]
-
-    @classmethod
-    def compute(cls, inputs: Sequence[np.ndarray], attrs: Attrs) -> list[np.ndarray]:
-        return [inputs[0].reshape(cls._shape(inputs[0].shape, attrs["axes"]))]
 
 
 @register
