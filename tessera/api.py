@@ -12,8 +12,8 @@ import numpy as np
 import onnx
 
 from tessera.backends.output import atomic_dir
-from tessera.backends.targets import Runner, get_target, write_json
-from tessera.errors import PassError, TargetError
+from tessera.backends.targets import Artifact, get_target, write_json
+from tessera.errors import PassError
 from tessera.frontends.onnx_export import export_onnx as _export_onnx
 from tessera.frontends.onnx_import import load_onnx
 from tessera.ir.graph import Graph
@@ -65,14 +65,14 @@ class CompileResult:
     target: str
     reports: list[PassRecord]
     summary: ModelSummary
+    artifact: Artifact
     out_dir: Path | None = None
     paths: dict[str, Path] = field(default_factory=dict)
-    _runner: Runner | None = None
 
-    def run(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        if self._runner is None:
-            raise TargetError(f"target {self.target!r} does not run on this machine")
-        return self._runner(inputs)
+    def run(self, inputs: Mapping[str, np.ndarray], **options: Any) -> dict[str, np.ndarray]:
+        """Run the built model on `inputs` (keyed by input name). Options are the target's own,
+        e.g. `on="qemu"` for the MCU target."""
+        return self.artifact.run(inputs, **options)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -98,29 +98,29 @@ def compile(
     out_dir: str | os.PathLike[str] | None = None,
     *,
     input_shapes: Mapping[str, Sequence[int]] | None = None,
+    target_options: Mapping[str, Any] | None = None,
     verify: bool = True,
 ) -> CompileResult:
     """Load `source`, run the pass pipeline (default: canonicalization), and build for `target`.
 
     passes: pass names or Pass objects, in order; None means the default pipeline.
     out_dir: where the target writes its files (written whole or not at all).
+    target_options: the target's own options (see `tessera targets`), checked before any work.
     """
     tgt = get_target(target)
+    options = dict(target_options or {})
+    tgt.check_options(options)
     graph = load(source, input_shapes).copy()
     pipeline = [p if isinstance(p, Pass) else get_pass(p) for p in (DEFAULT_PIPELINE if passes is None else passes)]
     if not all(isinstance(p, Pass) for p in pipeline):
         raise PassError("passes must be pass names or Pass objects")
     result = PassManager(pipeline, verify=verify).run(graph)
     compiled = CompileResult(
-        result.graph,
-        target,
-        result.records,
-        summarize(result.graph),
-        _runner=tgt.runner(result.graph) if tgt.runner else None,
+        result.graph, target, result.records, summarize(result.graph), tgt.build(result.graph, options)
     )
     if out_dir is not None:
         with atomic_dir(out_dir) as tmp:
-            written = tgt.emit(result.graph, tmp)
+            written = compiled.artifact.write(tmp)
             write_json(tmp / "report.json", compiled.to_dict())
             written["report"] = tmp / "report.json"
         compiled.out_dir = Path(out_dir)

@@ -62,7 +62,17 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--target", default="reference", help="compile target (default: reference)")
     c.add_argument("--passes", help="comma-separated pass names (default: canonicalize); '' for none")
     c.add_argument("-o", "--out", type=Path, help="output folder (written whole or not at all)")
+    c.add_argument(
+        "--target-option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an option of the target (repeatable); `tessera targets` lists each target's options",
+    )
     c.set_defaults(func=_compile)
+
+    c = sub.add_parser("targets", help="list the compile targets and their options")
+    c.set_defaults(func=_list_targets)
 
     c = sub.add_parser("demo", help=f"compile the bundled {DEMO_MODEL} model and print its report")
     c.add_argument("-o", "--out", type=Path, default=Path("tessera-demo"), help="output folder")
@@ -145,9 +155,36 @@ def _stats(v: np.ndarray) -> dict[str, float]:
 def _compile(args: argparse.Namespace) -> None:
     passes = None if args.passes is None else [p for p in args.passes.split(",") if p]
     result = api.compile(
-        args.model, target=args.target, passes=passes, out_dir=args.out, input_shapes=_shapes(args.input_shape)
+        args.model,
+        target=args.target,
+        passes=passes,
+        out_dir=args.out,
+        input_shapes=_shapes(args.input_shape),
+        target_options=_key_values(args.target_option, "--target-option"),
     )
     _emit(args, result.to_dict(), result.render_text())
+
+
+def _key_values(specs: list[str], flag: str) -> dict[str, Any]:
+    """KEY=VALUE pairs; values that read as int, float or true/false become those."""
+    options: dict[str, Any] = {}
+    for spec in specs:
+        key, sep, text = spec.partition("=")
+        if not sep or not key:
+            raise TesseraError(f"{flag} {spec!r} must look like KEY=VALUE")
+        options[key.replace("-", "_")] = _scalar(text)
+    return options
+
+
+def _scalar(text: str) -> Any:
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
 def _demo(args: argparse.Namespace) -> None:
@@ -159,6 +196,16 @@ def _list_passes(args: argparse.Namespace) -> None:
     from tessera.passes import available_passes
 
     print("\n".join(available_passes()))
+
+
+def _list_targets(args: argparse.Namespace) -> None:
+    from tessera.backends.targets import available_targets, get_target
+
+    for name in available_targets():
+        target = get_target(name)
+        print(f"{name}: {target.description}")
+        for key, help in target.options.items():
+            print(f"  {key}: {help}")
 
 
 if __name__ == "__main__":

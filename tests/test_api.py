@@ -5,9 +5,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import chain_graph
 from frontends.onnx_builders import add_relu
 
 import tessera
+from tessera.cli import random_inputs
 from tessera.errors import PassError, TargetError
 from tessera.passes import get_pass
 
@@ -55,3 +57,14 @@ def test_light_model_by_name() -> None:
     assert graph.inputs[0].shape == (1, 3, 224, 224)
     with pytest.raises(tessera.TesseraError, match="available: bvlc_alexnet"):
         tessera.load("light:nope")
+
+
+def test_unknown_target_option_names_the_options() -> None:
+    with pytest.raises(TargetError, match=r"target 'reference' has no option\(s\) threads"):
+        tessera.compile(chain_graph(), target_options={"threads": 2})
+
+
+def test_reference_run_rejects_options() -> None:
+    result = tessera.compile(chain_graph())
+    with pytest.raises(TargetError, match="takes no run options"):
+        result.run(random_inputs(result.graph), on="qemu")

@@ -52,3 +52,13 @@ def test_errors_exit_2_with_message(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert json.loads(capsys.readouterr().out)["error"] == "ModelLoadError"
     assert main(["inspect", "x.onnx", "--input-shape", "oops"]) == 2
     assert "NAME=D0,D1" in capsys.readouterr().err
+
+
+def test_targets_lists_reference(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["targets"]) == 0
+    assert "reference:" in capsys.readouterr().out
+
+
+def test_bad_target_option_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compile", "light:squeezenet", "--target-option", "threads"]) == 2
+    assert "KEY=VALUE" in capsys.readouterr().err

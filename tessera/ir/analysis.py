@@ -54,25 +54,7 @@ def to_networkx(graph: Graph) -> nx.DiGraph:
 
 def activation_peak_bytes(graph: Graph) -> int:
     """Peak of live activation bytes in the current node order (inputs and outputs included,
-    constants excluded): a tensor is live from its producer (or the start) to its last reader."""
-    last_use: dict[int, int] = {}
-    for i, n in enumerate(graph.nodes):
-        for v in n.inputs:
-            last_use[id(v)] = i
-    end = len(graph.nodes)
-    for v in graph.outputs:
-        last_use[id(v)] = end
-    live = sum(v.type.nbytes for v in graph.inputs)
-    peak = live
-    frees: dict[int, int] = {}
-    for v in graph.inputs:
-        frees[last_use.get(id(v), -1)] = frees.get(last_use.get(id(v), -1), 0) + v.type.nbytes
-    live -= frees.pop(-1, 0)
-    for i, n in enumerate(graph.nodes):
-        for o in n.outputs:
-            live += o.type.nbytes
-            t = last_use.get(id(o), i)
-            frees[t] = frees.get(t, 0) + o.type.nbytes
-        peak = max(peak, live)
-        live -= frees.pop(i, 0)
-    return peak
+    constants excluded); see tessera.ir.liveness for the model."""
+    from tessera.ir.liveness import memory_profile
+
+    return memory_profile(graph).peak_bytes
