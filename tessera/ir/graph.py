@@ -175,6 +175,16 @@ class Graph:
         for out in node.outputs:
             self._names.discard(out.name)
 
+    def rename(self, value: Value, name: str) -> None:
+        """Give a node output a new, unused name (frontends name graph outputs this way)."""
+        if value.producer is None:
+            raise VerificationError(f"graph {self.name!r}: only node outputs can be renamed, not {value.name!r}")
+        if name == value.name:
+            return
+        self._claim(name, "value")
+        self._names.discard(value.name)
+        value.name = name
+
     def remove_unused_constants(self) -> int:
         unused = [n for n, v in self.constants.items() if not v.users and v not in self.outputs]
         for name in unused:
