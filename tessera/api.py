@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +14,7 @@ import onnx
 
 from tessera.backends.output import atomic_dir
 from tessera.backends.targets import Artifact, get_target, write_json
-from tessera.errors import PassError
+from tessera.errors import ModelLoadError, PassError
 from tessera.frontends.onnx_export import export_onnx as _export_onnx
 from tessera.frontends.onnx_import import load_onnx
 from tessera.ir.graph import Graph
@@ -28,6 +29,8 @@ def load(
     input_shapes: Mapping[str, Sequence[int]] | None = None,
     *,
     constant_inputs: Mapping[str, np.ndarray] | None = None,
+    example_inputs: Any = None,
+    frontend: str = "export",
 ) -> Graph:
     """Load a model into a verified Tessera graph.
 
@@ -35,14 +38,27 @@ def load(
     the onnx wheel, or a Graph (returned as is).
     input_shapes: pins dynamic input dimensions, e.g. {"input": (1, 3, 224, 224)}.
     constant_inputs: graph inputs to replace with constants (folded at import).
+    A torch.nn.Module source needs `example_inputs` (a tensor or a tuple of tensors) and may pick
+    `frontend="export"` (torch.export, the default) or `"onnx"` (torch.onnx.export); see docs/pytorch.md.
     """
     if isinstance(source, Graph):
         return source
+    if _is_torch_module(source):
+        from tessera.frontends.torch_import import load_torch
+
+        if example_inputs is None:
+            raise ModelLoadError(f"{type(source).__name__}: a PyTorch module needs example_inputs=(tensor, ...)")
+        return load_torch(source, example_inputs, frontend=frontend)
     if isinstance(source, str) and source.startswith("light:"):
         from tessera.models_zoo.light import light_model_path
 
         source = str(light_model_path(source.removeprefix("light:")))
     return load_onnx(source, input_shapes, constant_inputs)
+
+
+def _is_torch_module(source: object) -> bool:
+    torch = sys.modules.get("torch")  # a module instance means torch is imported already
+    return torch is not None and isinstance(source, torch.nn.Module)
 
 
 def run(graph: Graph, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -100,6 +116,8 @@ def compile(
     input_shapes: Mapping[str, Sequence[int]] | None = None,
     target_options: Mapping[str, Any] | None = None,
     verify: bool = True,
+    example_inputs: Any = None,
+    frontend: str = "export",
 ) -> CompileResult:
     """Load `source`, run the pass pipeline (default: canonicalization), and build for `target`.
 
@@ -110,7 +128,7 @@ def compile(
     tgt = get_target(target)
     options = dict(target_options or {})
     tgt.check_options(options)
-    graph = load(source, input_shapes).copy()
+    graph = load(source, input_shapes, example_inputs=example_inputs, frontend=frontend).copy()
     pipeline = [p if isinstance(p, Pass) else get_pass(p) for p in (DEFAULT_PIPELINE if passes is None else passes)]
     if not all(isinstance(p, Pass) for p in pipeline):
         raise PassError("passes must be pass names or Pass objects")

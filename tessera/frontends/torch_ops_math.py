@@ -292,3 +292,13 @@ def var(cx: Ctx, a: dict[str, Any]) -> Value:
     if correction == 0:
         return mean
     return _binary(cx, ew.Mul, mean, n / max(n - correction, 1))
+
+
+@aten("log1p.default")
+def log1p(cx: Ctx, a: dict[str, Any]) -> Value:
+    return cx.emit(mu.Log, [_binary(cx, ew.Add, a["self"], 1.0)])
+
+
+@aten("expm1.default")
+def expm1(cx: Ctx, a: dict[str, Any]) -> Value:
+    return _binary(cx, ew.Sub, cx.emit(mu.Exp, [cx.v(a["self"], cx.out_type().dtype)]), 1.0)

@@ -127,8 +127,12 @@ def export_program(module: Any, args: tuple[Any, ...]) -> Any:
 def _export_error(module: Any, err: Exception) -> ModelLoadError:
     label = type(module).__name__
     text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-    where = _user_frame(err)
-    data_dependent = "data-dependent" in str(err) or "DataDependent" in type(err).__name__
+    chain = _chain(err)
+    where = _user_frame(chain)
+    data_dependent = any("data-dependent" in str(e) or "DataDependent" in type(e).__name__ for e in chain)
+    if data_dependent:
+        err = chain[-1]
+        text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     if data_dependent:
         return ModelLoadError(
             f"{label}: data-dependent control flow at {where}: the branch depends on tensor values, "
@@ -138,16 +142,29 @@ def _export_error(module: Any, err: Exception) -> ModelLoadError:
     return ModelLoadError(f"{label}: torch.export failed at {where}: {type(err).__name__}: {text[:300]}")
 
 
-def _user_frame(err: BaseException) -> str:
-    """The innermost traceback frame outside torch itself: the model's own source line."""
+def _chain(err: BaseException) -> list[BaseException]:
+    """The error and the errors it was raised from (the ONNX exporter wraps torch.export's)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = err
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _user_frame(chain: list[BaseException]) -> str:
+    """The innermost traceback frame outside torch and Tessera: the model's own source line."""
     import torch
 
-    torch_dir = os.path.dirname(torch.__file__)
-    found = "an unknown place"
-    for frame in traceback.extract_tb(err.__traceback__):
-        if not frame.filename.startswith(torch_dir) and "contextlib" not in frame.filename:
-            found = f"{frame.filename}:{frame.lineno} in {frame.name}: {(frame.line or '').strip()}"
-    return found
+    skip = (os.path.dirname(torch.__file__), os.path.dirname(os.path.dirname(__file__)), "contextlib")
+    for err in reversed(chain):  # the innermost error first
+        found = None
+        for frame in traceback.extract_tb(err.__traceback__):
+            if not any(part in frame.filename for part in skip):
+                found = f"{frame.filename}:{frame.lineno} in {frame.name}: {(frame.line or '').strip()}"
+        if found:
+            return found
+    return "an unknown place"
 
 
 def module_path(node: Any) -> str:
