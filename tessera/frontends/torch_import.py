@@ -240,7 +240,9 @@ class _Converter:
     def emit(self, op: type[Op], inputs: Sequence[Value], attrs: dict[str, Any] | None = None) -> Value:
         return self.emit_multi(op, inputs, attrs, 1)[0]
 
-    def emit_multi(self, op: type[Op], inputs: Sequence[Value], attrs: dict[str, Any] | None, count: int) -> list[Value]:
+    def emit_multi(
+        self, op: type[Op], inputs: Sequence[Value], attrs: dict[str, Any] | None, count: int
+    ) -> list[Value]:
         created = self.graph.add_node(op, list(inputs), attrs or {}, name=self.node.name, num_outputs=count)
         return list(created.outputs)
 

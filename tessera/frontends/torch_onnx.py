@@ -23,7 +23,9 @@ def load_via_onnx(module: Any, args: tuple[Any, ...], input_names: list[str]) ->
         try:
             structure = module(*args)
         except Exception as err:
-            raise ModelLoadError(f"{type(module).__name__}: running the module on example_inputs failed: {err}") from None
+            raise ModelLoadError(
+                f"{type(module).__name__}: running the module on example_inputs failed: {err}"
+            ) from None
     names = output_names(structure, len(pytree.tree_leaves(structure)))
     try:
         with _quiet():
@@ -50,7 +52,11 @@ def _quiet() -> Any:
     level = logger.level
     logger.setLevel(logging.ERROR)
     try:
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        with (
+            warnings.catch_warnings(),
+            contextlib.redirect_stdout(io.StringIO()),
+            contextlib.redirect_stderr(io.StringIO()),
+        ):
             warnings.simplefilter("ignore")
             yield
     finally:

@@ -68,7 +68,9 @@ PASSTHROUGH = frozenset(
     }
 )
 # Ops that only check metadata at run time; they produce nothing.
-IGNORED = frozenset({"aten._assert_tensor_metadata.default", "aten._assert_scalar.default", "aten.sym_constrain_range_for_size.default"})
+IGNORED = frozenset(
+    {"aten._assert_tensor_metadata.default", "aten._assert_scalar.default", "aten.sym_constrain_range_for_size.default"}
+)
 
 
 def aten(*names: str) -> Callable[[Converter], Converter]:

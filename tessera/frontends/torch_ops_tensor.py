@@ -86,7 +86,7 @@ def stack(cx: Ctx, a: dict[str, Any]) -> Value:
     out = cx.out_type()
     dim = axis(a["dim"], out.rank)
     parts = [cx.v(t, out.dtype) for t in a["tensors"]]
-    parts = [_reshape(cx, p, p.shape[:dim] + (1,) + p.shape[dim:]) for p in parts]
+    parts = [_reshape(cx, p, (*p.shape[:dim], 1, *p.shape[dim:])) for p in parts]
     return parts[0] if len(parts) == 1 else cx.emit(Concat, parts, {"axis": dim})
 
 

@@ -6,6 +6,7 @@ import contextlib
 import inspect
 import os
 import traceback
+import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -119,7 +120,9 @@ def export_program(module: Any, args: tuple[Any, ...]) -> Any:
         packet, overload = name.split(".")
         table.pop(getattr(getattr(torch.ops.aten, packet), overload), None)
     try:
-        return program.run_decompositions(table)
+        with warnings.catch_warnings():  # torch's own pytree deprecation noise, not the user's
+            warnings.simplefilter("ignore", FutureWarning)
+            return program.run_decompositions(table)
     except Exception as err:
         raise _export_error(module, err) from None
 

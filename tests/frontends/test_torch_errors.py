@@ -59,7 +59,7 @@ def test_unsupported_aten_ops_listed_with_module_path() -> None:
 
 
 def test_not_a_module_or_bad_arguments() -> None:
-    with pytest.raises(ModelLoadError, match="needs a torch.nn.Module"):
+    with pytest.raises(ModelLoadError, match=r"needs a torch\.nn\.Module"):
         load_torch(lambda x: x, torch.randn(2))
     with pytest.raises(ModelLoadError, match=r"example_inputs\[0\] is a list"):
         load_torch(nn.ReLU(), ([1.0, 2.0],))

@@ -125,7 +125,17 @@ class TensorOps(nn.Module):
         values, indices = x.max(dim=-1)
         picked = x.select(0, 1).index_select(1, idx) + x[1, :, idx]
         gathered = torch.gather(x, 2, idx.view(1, 1, -1).expand(2, 6, -1))
-        return y, z, values, indices, x.argmin(-1), picked, (x > 0).to(torch.int32), gathered, x.flip(-1).permute(2, 0, 1)
+        return (
+            y,
+            z,
+            values,
+            indices,
+            x.argmin(-1),
+            picked,
+            (x > 0).to(torch.int32),
+            gathered,
+            x.flip(-1).permute(2, 0, 1),
+        )
 
 
 class Int64Ops(nn.Module):
