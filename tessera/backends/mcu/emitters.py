@@ -123,6 +123,23 @@ def emit_binary(node: Node, ctx: EmitContext) -> str:
     return f"tk_binary_f32({op}, {ctx.ptr(a)}, {ctx.ptr(b)}, {ctx.ptr(y)}, {len(dims)}, {', '.join(args)});"
 
 
+@emits(elementwise.Sum)
+def emit_sum(node: Node, ctx: EmitContext) -> str:
+    """Sum of n inputs: y = x0 + x1, then y = y + x2, ... (in place on y, which is contiguous)."""
+    y = node.output
+    if len(node.inputs) == 1:
+        return emit_copy(node, ctx)
+    lines, left = [], node.inputs[0]
+    for i, right in enumerate(node.inputs[1:]):
+        out_strides = broadcast_strides(y.shape, y.shape)
+        a_strides = out_strides if i else broadcast_strides(left.shape, y.shape)
+        dims, (sa, sb) = collapse(list(y.shape), a_strides, broadcast_strides(right.shape, y.shape))
+        args = [ctx.ints(f"{node.name}.{i}.{k}", v) for k, v in (("dims", dims), ("a", sa), ("b", sb))]
+        a_ptr = ctx.ptr(y) if i else ctx.ptr(left)
+        lines.append(f"tk_binary_f32(TK_ADD, {a_ptr}, {ctx.ptr(right)}, {ctx.ptr(y)}, {len(dims)}, {', '.join(args)});")
+    return "\n".join(lines)
+
+
 _UNARY = {
     activation.Relu: "TK_RELU",
     activation.Sigmoid: "TK_SIGMOID",

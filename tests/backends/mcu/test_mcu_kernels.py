@@ -80,6 +80,7 @@ def elementwise_graph() -> Graph:
         node(g, "Sub", [y, x]),
         node(g, "Mul", [x, c]),
         node(g, "Div", [x, const(g, "two", np.float32(2.0))]),
+        node(g, "Sum", [x, y, c]),
         node(g, "Relu", [x]),
         node(g, "Sigmoid", [x]),
         node(g, "Tanh", [x]),
@@ -122,5 +123,5 @@ def tensor_graph() -> Graph:
 
 
 @pytest.mark.parametrize("build", [conv_graph, pool_graph, linalg_graph, elementwise_graph, tensor_graph])
-def test_kernels_match_reference_under_sanitizers(build) -> None:  # noqa: ANN001
+def test_kernels_match_reference_under_sanitizers(build) -> None:
     check_on(build(), sanitize=True)

@@ -3,7 +3,7 @@ emulated Cortex-M4 (QEMU mps2-an386), each against the reference executor."""
 
 import numpy as np
 import pytest
-from _mcu_helpers import check_on, require_tools, HOST_TOOLS
+from _mcu_helpers import HOST_TOOLS, check_on, require_tools
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 models = pytest.importorskip("_mcu_models", reason="torch is needed to build the test models")
