@@ -18,7 +18,7 @@ def _divisible(v: float, d: int = 8) -> int:
 
 def _cbr(cin: int, cout: int, k: int, s: int, groups: int = 1, act: bool = True) -> list[nn.Module]:
     layers: list[nn.Module] = [nn.Conv2d(cin, cout, k, s, k // 2, groups=groups, bias=False), nn.BatchNorm2d(cout)]
-    return layers + [nn.ReLU6()] if act else layers
+    return [*layers, nn.ReLU6()] if act else layers
 
 
 class _Block(nn.Module):
@@ -33,7 +33,9 @@ class _Block(nn.Module):
 
 
 class MobileNetV2(nn.Module):
-    SETTINGS = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1))
+    # expansion t, channels c, repeats n, first stride s
+    SETTINGS = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2))
+    SETTINGS += ((6, 320, 1, 1),)
 
     def __init__(self, width: float = 1.0, classes: int = 1000) -> None:
         super().__init__()
