@@ -69,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="an option of the target (repeatable); `tessera targets` lists each target's options",
     )
+    c.add_argument("--ram-kb", type=float, help="RAM budget in KiB (same as --target-option ram_kb=N)")
+    c.add_argument("--flash-kb", type=float, help="flash budget in KiB (same as --target-option flash_kb=N)")
     c.set_defaults(func=_compile)
 
     c = sub.add_parser("targets", help="list the compile targets and their options")
@@ -160,9 +162,16 @@ def _compile(args: argparse.Namespace) -> None:
         passes=passes,
         out_dir=args.out,
         input_shapes=_shapes(args.input_shape),
-        target_options=_key_values(args.target_option, "--target-option"),
+        target_options=_target_options(args),
     )
     _emit(args, result.to_dict(), result.render_text())
+
+
+def _target_options(args: argparse.Namespace) -> dict[str, Any]:
+    options = _key_values(args.target_option, "--target-option")
+    budgets = {"ram_kb": args.ram_kb, "flash_kb": args.flash_kb}
+    options.update({k: v for k, v in budgets.items() if v is not None})
+    return options
 
 
 def _key_values(specs: list[str], flag: str) -> dict[str, Any]:

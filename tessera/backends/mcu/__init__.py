@@ -1,0 +1,67 @@
+"""The MCU target: a self-contained C99 project (model.c/.h, const weights in flash, one static arena
+planned by tessera's memory planner, portable kernels, Makefile for host and arm-none-eabi, harness).
+`CompileResult.run(inputs)` builds it with gcc and runs it; `run(inputs, on="qemu")` runs it on an
+emulated Cortex-M4."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from tessera.backends.targets import Target, register_target
+from tessera.errors import TargetError
+from tessera.ir.graph import Graph
+
+from .artifact import McuArtifact, RunStats
+from .budget import check_budgets
+from .codegen import CModel, generate
+
+__all__ = ["McuArtifact", "RunStats", "build", "default_planner"]
+
+
+def default_planner() -> str:
+    from tessera.passes.memory.arena import PLANNERS
+
+    return "best-fit" if "best-fit" in PLANNERS else "greedy-by-size"
+
+
+def _number(options: Mapping[str, Any], key: str) -> float | None:
+    value = options.get(key)
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise TargetError(f"target option {key} must be a number of KiB, got {value!r}") from None
+    if number <= 0:
+        raise TargetError(f"target option {key} must be positive, got {value!r}")
+    return number
+
+
+def build(graph: Graph, options: Mapping[str, Any]) -> McuArtifact:
+    """Plan the arena, lower every node (or list every one that cannot be), check the budgets."""
+    from tessera.passes.memory.arena import plan_arena
+
+    ram_kb, flash_kb = _number(options, "ram_kb"), _number(options, "flash_kb")
+    plan = plan_arena(graph, method=str(options.get("planner") or default_planner()))
+    cmodel: CModel = generate(graph, plan)
+    check_budgets(graph, plan, cmodel.weight_bytes, ram_kb, flash_kb)
+    clean = {"ram_kb": ram_kb, "flash_kb": flash_kb, "planner": plan.method}
+    return McuArtifact(graph, cmodel, clean)
+
+
+register_target(
+    Target(
+        "mcu",
+        "C99 project for microcontrollers (static arena, const weights, Makefile for gcc and arm-none-eabi); "
+        "runs on the host or on QEMU Cortex-M4 (run(inputs, on='qemu'))",
+        build,
+        options={
+            "ram_kb": "SRAM budget in KiB: refuse a model whose arena + stack does not fit; sizes link.ld "
+            "(default 256)",
+            "flash_kb": "flash budget in KiB for the weights; sizes link.ld (default 4096)",
+            "planner": "arena planner (tessera.passes.memory.arena.PLANNERS); default best-fit when present, "
+            "else greedy-by-size",
+        },
+    )
+)

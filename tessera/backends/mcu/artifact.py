@@ -1,0 +1,146 @@
+"""The MCU target's Artifact: the generated project, written on demand, built and run on the host
+(gcc) or on an emulated Cortex-M4 (arm-none-eabi-gcc + qemu-system-arm, mps2-an386)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tessera.errors import ExecutionError, TargetError
+from tessera.ir.graph import Graph
+
+from .codegen import CModel
+from .project import write_project
+
+Outputs = dict[str, np.ndarray]
+QEMU_CMD = ["qemu-system-arm", "-M", "mps2-an386", "-cpu", "cortex-m4", "-nographic", "-semihosting",
+            "-icount", "shift=0,align=off,sleep=off", "-kernel", "build/model.elf"]  # fmt: skip
+TOOLS = {"host": ("gcc", "make"), "qemu": ("arm-none-eabi-gcc", "arm-none-eabi-size", "qemu-system-arm", "make")}
+PACKAGES = "apt-get install gcc make gcc-arm-none-eabi qemu-system-arm"
+
+
+@dataclass(frozen=True)
+class RunStats:
+    """What one run measured. On QEMU: instructions (SysTick under -icount, 40-instruction resolution),
+    per step when profiled, and the ELF's sizes."""
+
+    on: str
+    instructions: int | None
+    steps: tuple[tuple[str, str, int], ...] = ()  # (node, op, instructions)
+    text: int | None = None
+    data: int | None = None
+    bss: int | None = None
+
+    @property
+    def flash_bytes(self) -> int | None:
+        return None if self.text is None or self.data is None else self.text + self.data
+
+    @property
+    def ram_bytes(self) -> int | None:
+        return None if self.data is None or self.bss is None else self.data + self.bss
+
+
+@dataclass(frozen=True)
+class McuArtifact:
+    graph: Graph
+    cmodel: CModel
+    options: Mapping[str, Any]
+    _builds: dict[tuple[str, bool, bool], tempfile.TemporaryDirectory[str]] = field(default_factory=dict, compare=False)
+    _last: list[RunStats] = field(default_factory=list, compare=False)
+
+    def write(self, folder: Path) -> dict[str, Path]:
+        return write_project(self.cmodel, folder, self.options)
+
+    @property
+    def last_stats(self) -> RunStats | None:
+        return self._last[-1] if self._last else None
+
+    def run(self, inputs: Mapping[str, np.ndarray], **options: Any) -> Outputs:
+        """Build (once per kind) and run. Options: on="host" (default) or "qemu"; sanitize=True
+        (host: -fsanitize=address,undefined); profile=True (qemu: per-step instruction counts)."""
+        return self.run_with_stats(inputs, **options)[0]
+
+    def run_with_stats(
+        self, inputs: Mapping[str, np.ndarray], on: str = "host", sanitize: bool = False, profile: bool = False
+    ) -> tuple[Outputs, RunStats]:
+        if on not in TOOLS:
+            raise TargetError(f"the MCU target runs on='host' or on='qemu', not {on!r}")
+        folder = self._build(on, sanitize, profile)
+        (folder / "inputs.bin").write_bytes(self._pack_inputs(inputs))
+        out_file = folder / "outputs.bin"
+        out_file.unlink(missing_ok=True)
+        cmd = ["./build/model_host", "inputs.bin", "outputs.bin"] if on == "host" else QEMU_CMD
+        try:
+            proc = subprocess.run(cmd, cwd=folder, capture_output=True, text=True, timeout=600)
+        except subprocess.TimeoutExpired:
+            raise ExecutionError(f"model {self.graph.name!r} on {on} ran past 600 s") from None
+        if proc.returncode != 0 or not out_file.is_file():
+            tail = (proc.stdout + proc.stderr)[-2000:]
+            raise ExecutionError(f"model {self.graph.name!r} on {on} exited with {proc.returncode}:\n{tail}")
+        outputs, stats = self._unpack(out_file.read_bytes(), on, profile)
+        if on == "qemu":
+            stats = _with_sizes(stats, folder / "build" / "model.elf")
+        self._last.append(stats)
+        del self._last[:-1]
+        return outputs, stats
+
+    # ---- helpers ---------------------------------------------------------------------------------
+    def _build(self, on: str, sanitize: bool, profile: bool) -> Path:
+        key = (on, sanitize, profile)
+        if key not in self._builds:
+            missing = [t for t in TOOLS[on] if shutil.which(t) is None]
+            if missing:
+                raise TargetError(f"running on {on} needs {', '.join(missing)}; install them ({PACKAGES})")
+            tmp = tempfile.TemporaryDirectory(prefix="tessera-mcu-")
+            folder = Path(tmp.name)
+            write_project(self.cmodel, folder, self.options)
+            args = ["make", "-s", "host" if on == "host" else "mcu"]
+            args += ["SANITIZE=1"] if sanitize else []
+            args += ["PROFILE=1"] if profile else []
+            proc = subprocess.run(args, cwd=folder, capture_output=True, text=True, timeout=900)
+            if proc.returncode != 0:
+                tmp.cleanup()
+                hint = (
+                    " (the arena or weights do not fit the linker script's RAM/FLASH)"
+                    if "overflow" in proc.stderr
+                    else ""
+                )
+                raise TargetError(f"building model {self.graph.name!r} for {on} failed{hint}:\n{proc.stderr[-3000:]}")
+            self._builds[key] = tmp
+        return Path(self._builds[key].name)
+
+    def _pack_inputs(self, inputs: Mapping[str, np.ndarray]) -> bytes:
+        chunks = []
+        for v in self.cmodel.inputs:
+            if v.name not in inputs:
+                raise ExecutionError(f"model {self.graph.name!r} needs input {v.name!r} {v.type}")
+            arr = np.asarray(inputs[v.name])
+            if arr.shape != v.shape:
+                raise ExecutionError(f"input {v.name!r} has shape {arr.shape}, the model expects {v.shape}")
+            chunks.append(np.ascontiguousarray(arr, dtype=v.dtype.numpy()).tobytes())
+        return b"".join(chunks)
+
+    def _unpack(self, raw: bytes, on: str, profile: bool) -> tuple[Outputs, RunStats]:
+        outputs, pos = {}, 0
+        for v in self.cmodel.outputs:
+            outputs[v.name] = np.frombuffer(raw, v.dtype.numpy(), int(np.prod(v.shape)), pos).reshape(v.shape).copy()
+            pos += v.type.nbytes
+        spent = int(np.frombuffer(raw, np.uint64, 1, pos)[0])
+        steps: tuple[tuple[str, str, int], ...] = ()
+        if profile:
+            marks = np.frombuffer(raw, np.uint64, len(self.cmodel.steps) + 1, pos + 8).astype(np.int64)
+            steps = tuple((s.node, s.op, int(b - a)) for s, a, b in zip(self.cmodel.steps, marks[:-1], marks[1:]))
+        return outputs, RunStats(on, spent if on == "qemu" else None, steps)
+
+
+def _with_sizes(stats: RunStats, elf: Path) -> RunStats:
+    proc = subprocess.run(["arm-none-eabi-size", str(elf)], capture_output=True, text=True, check=True)
+    text, data, bss = (int(x) for x in proc.stdout.splitlines()[1].split()[:3])
+    return RunStats(stats.on, stats.instructions, stats.steps, text, data, bss)

@@ -1,0 +1,123 @@
+"""What emitters share while turning one graph into C: the arena plan, C names, and the constant
+tables (weights, geometry arrays) that go to flash."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tessera.ir.dtypes import DType
+from tessera.ir.graph import Node, Value
+from tessera.passes.memory.arena import ArenaPlan
+
+from .names import CNames
+
+C_TYPES = {
+    DType.FLOAT32: "float",
+    DType.INT8: "int8_t",
+    DType.INT16: "int16_t",
+    DType.INT32: "int32_t",
+    DType.INT64: "int64_t",
+    DType.UINT8: "uint8_t",
+    DType.BOOL: "uint8_t",
+}
+
+
+class Unsupported(Exception):
+    """An emitter cannot lower this node; the message says why (collected into one TargetError)."""
+
+
+@dataclass
+class Table:
+    """One const array in flash."""
+
+    ident: str
+    ctype: str
+    data: np.ndarray
+    comment: str
+
+
+@dataclass
+class EmitContext:
+    plan: ArenaPlan
+    names: CNames = field(default_factory=lambda: CNames("tessera_"))
+    tables: list[Table] = field(default_factory=list)
+    _const_ids: dict[str, str] = field(default_factory=dict)
+
+    # ---- tensors ---------------------------------------------------------------------------------
+    def ptr(self, value: Value, dtype: DType | None = DType.FLOAT32) -> str:
+        """A C expression for the tensor's first element: an arena slot or a weight array."""
+        if dtype is not None and value.dtype is not dtype:
+            raise Unsupported(f"tensor {value.name!r} is {value.dtype.value}, the kernel needs {dtype.value}")
+        if value.is_constant:
+            return self.const(value)
+        ctype = C_TYPES.get(value.dtype)
+        if ctype is None:
+            raise Unsupported(f"tensor {value.name!r} has dtype {value.dtype.value}, which the MCU backend lacks")
+        return f"TESSERA_AT({ctype}, {self.plan.offsets[value.name]}u)"
+
+    def const(self, value: Value) -> str:
+        assert value.data is not None
+        if value.name not in self._const_ids:
+            self._const_ids[value.name] = self.table("w", value.name, value.data, value.dtype)
+        return self._const_ids[value.name]
+
+    def table(self, kind: str, hint: str, data: np.ndarray, dtype: DType) -> str:
+        """Add a const array (weights or geometry) and return its C name."""
+        ctype = C_TYPES.get(dtype)
+        if ctype is None:
+            raise Unsupported(f"constant {hint!r} has dtype {dtype.value}, which the MCU backend lacks")
+        ident = self.names.get(kind, f"{hint}#{len(self.tables)}")
+        self.tables.append(Table(ident, ctype, np.ascontiguousarray(data, dtype=dtype.numpy()), hint))
+        return ident
+
+    def ints(self, hint: str, values: list[int] | tuple[int, ...]) -> str:
+        return self.table("i", hint, np.asarray(values or [0], dtype=np.int32), DType.INT32)
+
+    def weight(self, hint: str, data: np.ndarray) -> str:
+        """A derived float32 weight array (a transposed matrix, folded batch-norm factors)."""
+        return self.table("w", hint, np.asarray(data, dtype=np.float32), DType.FLOAT32)
+
+
+def numel(shape: tuple[int, ...]) -> int:
+    return math.prod(shape)
+
+
+def contiguous_strides(shape: tuple[int, ...]) -> list[int]:
+    strides, step = [], 1
+    for d in reversed(shape):
+        strides.append(step)
+        step *= d
+    return strides[::-1]
+
+
+def broadcast_strides(shape: tuple[int, ...], out: tuple[int, ...]) -> list[int]:
+    """Element strides of a tensor of `shape` read as `out` (numpy broadcasting): 0 where broadcast."""
+    padded = (1,) * (len(out) - len(shape)) + tuple(shape)
+    return [0 if d == 1 and o != 1 else s for d, o, s in zip(padded, out, contiguous_strides(padded))]
+
+
+def collapse(dims: list[int], *strides: list[int]) -> tuple[list[int], list[list[int]]]:
+    """Merge neighbouring axes that every operand walks contiguously, dropping size-1 axes."""
+    keep = [i for i, d in enumerate(dims) if d != 1]
+    dims = [dims[i] for i in keep]
+    strides_k = [[s[i] for i in keep] for s in strides]
+    out_dims: list[int] = []
+    out_strides: list[list[int]] = [[] for _ in strides]
+    for i, d in enumerate(dims):
+        mergeable = out_dims and all(s[i] * d == o[-1] for s, o in zip(strides_k, out_strides))
+        if mergeable:
+            out_dims[-1] *= d
+            for s, o in zip(strides_k, out_strides):
+                o[-1] = s[i]
+        else:
+            out_dims.append(d)
+            for s, o in zip(strides_k, out_strides):
+                o.append(s[i])
+    return out_dims, out_strides
+
+
+def node_label(node: Node) -> str:
+    return f"{node.op.name} {node.name}"

@@ -1,0 +1,86 @@
+/* Tessera MCU kernels: portable C99, no libc, no malloc. Tensors are row-major (NCHW for images).
+ * Every kernel reads its inputs and writes a separate output buffer (never in place). */
+#ifndef TESSERA_KERNELS_H
+#define TESSERA_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TK_MAX_RANK 8
+
+/* ---- math (own implementations, identical on host and MCU) ---- */
+float tk_expf(float x);
+float tk_tanhf(float x);
+float tk_erff(float x);
+float tk_sqrtf(float x);
+
+/* ---- data movement ---- */
+void tk_copy(void *dst, const void *src, size_t bytes);
+/* out = x transposed: out dims[i] = in dims[perm[i]]; `in_strides` are the input strides (elements)
+ * taken in output order, so the kernel walks the output contiguously. */
+void tk_transpose_f32(const float *x, float *out, int rank, const int32_t *out_dims, const int32_t *in_strides);
+/* Concatenate along one axis: `outer` blocks, each input contributes `inner` elements per block. */
+void tk_concat_part_f32(const float *x, float *out, int32_t outer, int32_t inner, int32_t out_inner, int32_t offset);
+void tk_gather_rows_f32(const float *table, const int64_t *idx, float *out, int32_t outer, int32_t rows,
+                        int32_t count, int32_t inner);
+
+/* ---- elementwise ---- */
+typedef enum { TK_ADD, TK_SUB, TK_MUL, TK_DIV } tk_binop;
+/* out[i] = a[ai] op b[bi] over an output of `rank` dims; strides in elements, 0 where broadcast. */
+void tk_binary_f32(tk_binop op, const float *a, const float *b, float *out, int rank, const int32_t *dims,
+                   const int32_t *a_strides, const int32_t *b_strides);
+typedef enum {
+    TK_RELU, TK_SIGMOID, TK_TANH, TK_GELU, TK_GELU_TANH, TK_ERF, TK_EXP, TK_SQRT, TK_NEG, TK_HARDSWISH
+} tk_unop;
+void tk_unary_f32(tk_unop op, const float *x, float *out, int32_t n);
+void tk_clip_f32(const float *x, float *out, int32_t n, float lo, float hi);
+void tk_leaky_relu_f32(const float *x, float *out, int32_t n, float alpha);
+void tk_hard_sigmoid_f32(const float *x, float *out, int32_t n, float alpha, float beta);
+/* y = x * scale[c] + shift[c] over (outer, channels, inner). */
+void tk_channel_affine_f32(const float *x, const float *scale, const float *shift, float *out, int32_t outer,
+                           int32_t channels, int32_t inner);
+
+/* ---- convolution (NCHW, weights OIHW with I = C/group) ---- */
+typedef struct {
+    int32_t c, h, w;         /* input channels, height, width */
+    int32_t m, oh, ow;       /* output channels, height, width */
+    int32_t kh, kw, sh, sw, dh, dw, ph, pw; /* kernel, strides, dilations, pads at the start */
+    int32_t group;
+} tk_conv_geom;
+void tk_conv2d_f32(const tk_conv_geom *g, const float *x, const float *w, const float *bias, float *out);
+void tk_conv2d_depthwise_f32(const tk_conv_geom *g, const float *x, const float *w, const float *bias, float *out);
+/* 1x1, stride 1, no padding, group 1: out[m][p] = sum_c w[m][c] * x[c][p] + bias[m]. */
+void tk_conv2d_pointwise_f32(int32_t c, int32_t m, int32_t pixels, const float *x, const float *w,
+                             const float *bias, float *out);
+
+/* ---- matrix products ---- */
+/* out[i][j] = alpha * sum_k a[i][k] * w[j][k] + beta * bias[bj], a: MxK, w: NxK (both contiguous).
+ * bias may be NULL; bias_stride_m / bias_stride_n give its broadcast (0 on broadcast axes). */
+void tk_gemm_nt_f32(const float *a, const float *w, const float *bias, float *out, int32_t m, int32_t n,
+                    int32_t k, float alpha, float beta, int32_t bias_stride_m, int32_t bias_stride_n);
+/* out[i][j] = sum_k a[i*sam + k*sak] * b[k*sbk + j*sbn] (general strides, out contiguous MxN). */
+void tk_matmul_strided_f32(const float *a, const float *b, float *out, int32_t m, int32_t n, int32_t k,
+                           int32_t sam, int32_t sak, int32_t sbk, int32_t sbn);
+
+/* ---- pooling (NCHW; pads at the start ph/pw; windows clipped to [lo, hi) for counting) ---- */
+typedef struct {
+    int32_t planes, h, w, oh, ow, kh, kw, sh, sw, dh, dw, ph, pw;
+    int32_t count_include_pad; /* average only */
+    int32_t pad_h_end, pad_w_end;
+} tk_pool_geom;
+void tk_maxpool2d_f32(const tk_pool_geom *g, const float *x, float *out);
+void tk_avgpool2d_f32(const tk_pool_geom *g, const float *x, float *out);
+void tk_global_avgpool_f32(const float *x, float *out, int32_t planes, int32_t size);
+void tk_global_maxpool_f32(const float *x, float *out, int32_t planes, int32_t size);
+
+/* out[o][i] = scale * sum_r x[o][r][i]: a sum (scale 1) or mean (scale 1/n) over the middle axis. */
+void tk_reduce_sum_f32(const float *x, float *out, int32_t outer, int32_t n, int32_t inner, float scale);
+
+/* ---- normalization ---- */
+/* softmax over the middle axis of (outer, axis, inner). */
+void tk_softmax_f32(const float *x, float *out, int32_t outer, int32_t axis, int32_t inner);
+/* layer norm over the last `size` elements of each of `rows` rows; scale/bias per element (bias may be NULL). */
+void tk_layernorm_f32(const float *x, const float *scale, const float *bias, float *out, int32_t rows,
+                      int32_t size, float epsilon);
+
+#endif
