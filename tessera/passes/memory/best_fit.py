@@ -108,12 +108,7 @@ def skyline_placement(spans: Sequence[Lifetime], pick: Key) -> Offsets:
     while len(offsets) < len(spans):
         i = min(range(len(segs)), key=lambda k: (segs[k][2], segs[k][0]))
         lo, hi, height = segs[i]
-        fits = [
-            t
-            for s in range(lo, hi + 1)
-            for t in by_first.get(s, ())
-            if t.last <= hi and t.value not in offsets
-        ]
+        fits = [t for s in range(lo, hi + 1) for t in by_first.get(s, ()) if t.last <= hi and t.value not in offsets]
         if not fits:
             _raise_segment(segs, i)
             continue

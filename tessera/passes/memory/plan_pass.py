@@ -7,6 +7,7 @@ with the same method on the final graph, so what the report says is what they al
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from tessera.errors import PassError
 from tessera.ir.graph import Graph
 from tessera.ir.liveness import memory_profile
@@ -55,9 +56,7 @@ class MemoryPlan(Pass):
 
     def run(self, graph: Graph) -> PassResult:
         if self.method not in PLANNERS:
-            raise PassError(
-                f"memory-plan: unknown method {self.method!r}; available: {', '.join(sorted(PLANNERS))}"
-            )
+            raise PassError(f"memory-plan: unknown method {self.method!r}; available: {', '.join(sorted(PLANNERS))}")
         plan = plan_arena(graph, self.method, self.alignment, time_limit_s=self.time_limit_s)
         prof = memory_profile(graph)
         report = ArenaReport(
