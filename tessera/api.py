@@ -20,6 +20,7 @@ from tessera.frontends.onnx_import import load_onnx
 from tessera.ir.graph import Graph
 from tessera.ir.summary import ModelSummary, summarize
 from tessera.passes import DEFAULT_PIPELINE, Pass, PassManager, PassRecord, get_pass
+from tessera.reports import render_html
 
 Source = Graph | str | os.PathLike[str] | bytes | onnx.ModelProto
 
@@ -141,6 +142,9 @@ def compile(
             written = compiled.artifact.write(tmp)
             write_json(tmp / "report.json", compiled.to_dict())
             written["report"] = tmp / "report.json"
+            html = render_html(compiled, files=[p.name for p in written.values()] + ["report.html"])
+            (tmp / "report.html").write_text(html, encoding="utf-8")
+            written["report_html"] = tmp / "report.html"
         compiled.out_dir = Path(out_dir)
         compiled.paths = {k: compiled.out_dir / p.name for k, p in written.items()}
     return compiled

@@ -16,7 +16,7 @@ from tessera.passes import get_pass
 
 def test_compile_writes_report_and_runs(tmp_path: Path) -> None:
     result = tessera.compile(add_relu(), out_dir=tmp_path / "build")
-    assert set(result.paths) == {"model", "graph", "report"}
+    assert set(result.paths) == {"model", "graph", "report", "report_html"}
     assert all(p.is_file() for p in result.paths.values())
     report = json.loads(result.paths["report"].read_text())
     assert report["target"] == "reference" and report["passes"][0]["name"] == "canonicalize"

@@ -2,11 +2,14 @@
 
 from tessera.ir.liveness import Lifetime, MemoryProfile, lifetimes, memory_profile, profile
 from tessera.passes.memory.arena import PLANNERS, ArenaPlan, greedy_by_size, plan_arena
+from tessera.passes.memory.plan_pass import ArenaReport, MemoryPlan
 
 __all__ = [
     "PLANNERS",
     "ArenaPlan",
+    "ArenaReport",
     "Lifetime",
+    "MemoryPlan",
     "MemoryProfile",
     "greedy_by_size",
     "lifetimes",

@@ -1,0 +1,78 @@
+"""The `memory-plan` pass: plan one arena for the graph's current node order and report it.
+
+It changes nothing in the graph (the order is the schedule; run `memory-schedule` first to lower the
+peak): the plan is data in the report, and backends that allocate an arena (MCU) call `plan_arena`
+with the same method on the final graph, so what the report says is what they allocate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tessera.errors import PassError
+from tessera.ir.graph import Graph
+from tessera.ir.liveness import memory_profile
+from tessera.passes.base import Pass, PassResult, Report
+from tessera.passes.memory.arena import PLANNERS, plan_arena
+from tessera.passes.registry import register_pass
+
+
+@dataclass
+class ArenaReport(Report):
+    method: str = ""
+    alignment: int = 16
+    tensors: int = 0
+    arena_bytes: int = 0
+    peak_bytes: int = 0  # liveness peak of the same order: the arena cannot be smaller
+    ratio: float = 0.0  # arena / peak
+    lower_bound_bytes: int = 0  # max load of the aligned sizes
+    optimal: bool = False
+    status: str = ""
+    time_s: float = 0.0
+    peak_step: int = 0
+    peak_node: str = ""
+    peak_tensors: list[str] = field(default_factory=list)
+    offsets: dict[str, int] = field(default_factory=dict)
+
+    def render_text(self) -> str:
+        """Every field but the offsets (one per tensor: in to_dict / report.json)."""
+        data = self.to_dict()
+        data.pop("offsets")
+        data["ratio"] = round(self.ratio, 4)
+        data["peak_tensors"] = ", ".join(self.peak_tensors) or "-"
+        return "\n".join(f"{key}: {value}" for key, value in data.items())
+
+
+@register_pass
+@dataclass(frozen=True)
+class MemoryPlan(Pass):
+    """Assign every activation an offset in one arena for the current order. `method`: a planner in
+    PLANNERS (greedy-by-size, best-fit, cp-sat); `alignment`: offset and size granularity in bytes;
+    `time_limit_s`: the cp-sat planner's limit."""
+
+    name = "memory-plan"
+    method: str = "best-fit"
+    alignment: int = 16
+    time_limit_s: float = 5.0
+
+    def run(self, graph: Graph) -> PassResult:
+        if self.method not in PLANNERS:
+            raise PassError(f"memory-plan: unknown method {self.method!r}; available: {', '.join(sorted(PLANNERS))}")
+        plan = plan_arena(graph, self.method, self.alignment, time_limit_s=self.time_limit_s)
+        prof = memory_profile(graph)
+        report = ArenaReport(
+            method=self.method,
+            alignment=self.alignment,
+            tensors=len(plan.lifetimes),
+            arena_bytes=plan.arena_bytes,
+            peak_bytes=plan.peak_bytes,
+            ratio=plan.ratio,
+            lower_bound_bytes=plan.lower_bound_bytes,
+            optimal=plan.optimal,
+            status=plan.status,
+            time_s=plan.time_s,
+            peak_step=prof.peak_step,
+            peak_node=graph.nodes[prof.peak_step].name if graph.nodes else "",
+            peak_tensors=list(prof.peak_values),
+            offsets=dict(plan.offsets),
+        )
+        return PassResult(graph, False, report)
