@@ -15,11 +15,12 @@ from tessera.ir.ops.base import Attrs
 from tessera.ir.ops.clip import Clip
 from tessera.ir.ops.conv import Conv
 from tessera.ir.ops.elementwise import Add, Mul
-from tessera.ir.ops.linalg import MatMul
+from tessera.ir.ops.linalg import Gemm, MatMul
 from tessera.ir.ops.pooling import AveragePool
 from tessera.ir.ops.quantized import DequantizeLinear, QuantizeLinear, Requantize
 from tessera.ir.ops.quantized_eltwise import QAdd, QAveragePool, QMul
 from tessera.ir.ops.quantized_nn import QConv, QFullyConnected, QMatMul
+from tessera.ir.ops.shape_ops import Reshape
 
 
 def _const(g: Graph, node: Node, what: str, data: np.ndarray) -> Value:
@@ -67,16 +68,20 @@ def _conv(g: Graph, node: Node) -> Value:
 
 def _fully_connected(g: Graph, node: Node) -> Value:
     a = node.attrs
-    x = _dq(g, node, node.inputs[0], a["x_scale"], a["x_zero_point"])
+    # Gemm on a 2-D view, reshaped in int8 (onnxruntime's QDQ rewrites fail on MatMul + Add of a
+    # 3-D input and on Reshape between DequantizeLinear and the op).
+    x, shape = node.inputs[0], node.inputs[0].shape
+    if len(shape) != 2:
+        x = g.add_node(Reshape, [x], {"shape": (-1, shape[-1])}, name=f"{node.name}_flatten", before=node).output
+    x = _dq(g, node, x, a["x_scale"], a["x_zero_point"])
     w_int = node.inputs[1]
-    if w_int.data is None:
-        raise ValueError(f"QFullyConnected {node.name!r}: QDQ export needs constant weights")
-    w_t = _const(g, node, "weight_t", np.ascontiguousarray(w_int.data.T))
-    w = _dq(g, node, w_t, np.broadcast_to(a["w_scale"], (w_int.shape[0],)), 0, axis=1)
-    y = g.add_node(MatMul, [x, w], name=f"{node.name}_float", before=node).output
-    if len(node.inputs) == 3:
-        y = g.add_node(Add, [y, _bias_dq(g, node, node.inputs[2])], name=f"{node.name}_bias", before=node).output
-    return _out(g, node, y)
+    w = _dq(g, node, w_int, np.broadcast_to(a["w_scale"], (w_int.shape[0],)), 0, axis=0)
+    inputs = [x, w] + ([_bias_dq(g, node, node.inputs[2])] if len(node.inputs) == 3 else [])
+    y = _out(g, node, g.add_node(Gemm, inputs, {"transB": 1}, name=f"{node.name}_float", before=node).output)
+    if len(shape) != 2:
+        back = {"shape": node.output.shape}
+        y = g.add_node(Reshape, [y], back, name=f"{node.name}_unflatten", before=node).output
+    return y
 
 
 def _binary(op: type) -> Callable[[Graph, Node], Value]:

@@ -22,7 +22,7 @@ from tessera.errors import ShapeError
 from tessera.ir.dtypes import DType
 from tessera.ir.ops._fixed_point import requantize
 from tessera.ir.ops._util import FLOATS, normalize_axis, require_dtype
-from tessera.ir.ops.base import Attr, Attrs, Op, register
+from tessera.ir.ops.base import Attr, Attrs, OnnxNodeSpec, Op, register
 from tessera.ir.types import TensorType
 
 TESSERA = "ai.tessera"
@@ -72,6 +72,15 @@ def _per_axis(scale: np.ndarray, x: np.ndarray, axis: int) -> np.ndarray:
     return scale.reshape(layout)
 
 
+def _onnx_spec(op: type[Op], attrs: Attrs, input_types: Sequence[TensorType]) -> OnnxNodeSpec:
+    """Only the attributes that differ from ONNX's defaults (onnxruntime's QDQ rewrites copy
+    attributes such as output_dtype into nodes where they no longer fit)."""
+    kept = {k: v for k, v in attrs.items() if v != op.attrs[k].default}
+    if input_types[1].rank == 0:
+        kept.pop("axis", None)
+    return OnnxNodeSpec(op.name, kept, list(range(len(input_types))))
+
+
 def _check_params(op: str, inputs: Sequence[TensorType], attrs: Attrs, data: TensorType) -> None:
     scale = inputs[1]
     if scale.rank > 1:
@@ -119,6 +128,10 @@ class QuantizeLinear(Op):
         lo, hi = _RANGES[DType.from_numpy(zp.dtype)]
         return [np.clip(q, lo, hi).astype(zp.dtype)]
 
+    @classmethod
+    def to_onnx(cls, attrs: Attrs, input_types: Sequence[TensorType]) -> OnnxNodeSpec:
+        return _onnx_spec(cls, attrs, input_types)
+
 
 @register
 class DequantizeLinear(Op):
@@ -143,6 +156,10 @@ class DequantizeLinear(Op):
         axis = attrs["axis"]
         centered = x.astype(np.int64) - _per_axis(zp.astype(np.int64), x, axis)
         return [(centered.astype(scale.dtype) * _per_axis(scale, x, axis)).astype(scale.dtype)]
+
+    @classmethod
+    def to_onnx(cls, attrs: Attrs, input_types: Sequence[TensorType]) -> OnnxNodeSpec:
+        return _onnx_spec(cls, attrs, input_types)
 
 
 @register
