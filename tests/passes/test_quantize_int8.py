@@ -175,3 +175,18 @@ def test_compile_and_cli_take_calibration(cnn, tmp_path):
     np.savez(npz, x=np.stack([s["x"] for s in samples]))
     assert main(["compile", str(model), "--quantize", "int8", "--calibration", str(npz), "--json"]) == 0
     assert main(["compile", str(model), "--quantize", "int8"]) == 2
+
+
+def test_opset9_sum_becomes_qadd_with_fused_relu(rng):
+    from tessera.ir import DType, Graph, TensorType
+    from tessera.ir.ops import lookup
+
+    g = Graph("residual")
+    x = g.add_input("x", TensorType(DType.FLOAT32, (1, 4, 6, 6)))
+    w = g.add_constant("w", rng.standard_normal((4, 4, 3, 3)).astype(np.float32) * 0.2)
+    c = g.add_node(lookup("Conv"), [x, w], {"pads": [1, 1, 1, 1]}, name="conv").output
+    s = g.add_node(lookup("Sum"), [c, x], name="sum").output
+    g.outputs.append(g.add_node(lookup("Relu"), [s], name="relu").output)
+    result = assert_quantizes(g, _samples((1, 4, 6, 6), 4, 0), _samples((1, 4, 6, 6), 2, 1), 25.0)
+    assert result.graph.op_counts()["QAdd"] == 1
+    assert [x.fused for x in result.report.layers if x.op == "Sum"] == ["relu"]

@@ -17,7 +17,7 @@ from tessera.ir.ops._fixed_point import quantize_multiplier
 from tessera.ir.ops.activation import Relu
 from tessera.ir.ops.clip import Clip
 from tessera.ir.ops.conv import Conv
-from tessera.ir.ops.elementwise import Add, Mul
+from tessera.ir.ops.elementwise import Add, Mul, Sum
 from tessera.ir.ops.identity import Identity
 from tessera.ir.ops.linalg import Gemm, MatMul
 from tessera.ir.ops.pooling import AveragePool, GlobalAveragePool, MaxPool
@@ -223,6 +223,13 @@ def add(lw: Lowering, node: Node) -> str | None:
     return _two_operand(lw, node, QAdd, _add_stage, fuse=True)
 
 
+def sum_(lw: Lowering, node: Node) -> str | None:
+    """Sum of two tensors (opset-9 models write residual adds as Sum) is an Add."""
+    if len(node.inputs) != 2:
+        return f"Sum of {len(node.inputs)} inputs (int8 Add takes two)"
+    return add(lw, node)
+
+
 def mul(lw: Lowering, node: Node) -> str | None:
     return _two_operand(
         lw, node, QMul, lambda pa, pb, py: _output_stage(py, pa.scale * pb.scale / py.scale, -np.inf, np.inf), True
@@ -296,6 +303,7 @@ RULES: dict[type, Rule] = {
     Gemm: gemm,
     MatMul: matmul,
     Add: add,
+    Sum: sum_,
     Mul: mul,
     AveragePool: average_pool,
     GlobalAveragePool: average_pool,
