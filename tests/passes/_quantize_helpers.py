@@ -33,7 +33,7 @@ def assert_quantizes(
 ) -> tessera.QuantizeResult:
     """Quantize; the int8 graph verifies, runs, has int8 layers, reports what it measured (the
     reported output errors reproduce exactly), and on held-out inputs its mean |error| stays within
-    1.5x of the reported one. (The max is not bounded: held-out inputs may leave the calibrated
+    2x of the reported one. (The max is not bounded: held-out inputs may leave the calibrated
     ranges and clip.)"""
     result = tessera.quantize(graph, calibration, **options)
     verify(result.graph)
@@ -52,7 +52,7 @@ def assert_quantizes(
         unseen = abs_errors(float_graph, result.graph, held_out)
         for out in report.outputs:
             err = unseen[out.name]
-            assert err.mean() <= 1.5 * out.mean_abs_error + 1e-7, (out.name, err.mean(), out.mean_abs_error)
+            assert err.mean() <= 2 * out.mean_abs_error + 1e-7, (out.name, err.mean(), out.mean_abs_error)
     return result
 
 

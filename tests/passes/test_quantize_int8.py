@@ -187,6 +187,6 @@ def test_opset9_sum_becomes_qadd_with_fused_relu(rng):
     c = g.add_node(lookup("Conv"), [x, w], {"pads": [1, 1, 1, 1]}, name="conv").output
     s = g.add_node(lookup("Sum"), [c, x], name="sum").output
     g.outputs.append(g.add_node(lookup("Relu"), [s], name="relu").output)
-    result = assert_quantizes(g, _samples((1, 4, 6, 6), 4, 0), _samples((1, 4, 6, 6), 2, 1), 25.0)
+    result = assert_quantizes(g, _samples((1, 4, 6, 6), 8, 0), _samples((1, 4, 6, 6), 4, 1), 25.0)
     assert result.graph.op_counts()["QAdd"] == 1
     assert [x.fused for x in result.report.layers if x.op == "Sum"] == ["relu"]
