@@ -108,8 +108,8 @@ def _compared_value(graph: tessera.Graph) -> str:
     """The output, or the logits when the output is a final Softmax (random-weight models saturate
     it to one-hot, which hides every error)."""
     out = graph.outputs[0]
-    if out.producer is not None and out.producer.op.name == "Softmax":
-        return out.producer.inputs[0].name
+    while out.producer is not None and out.producer.op.name == "Softmax":  # squeezenet has two
+        out = out.producer.inputs[0]
     return out.name
 
 
@@ -137,7 +137,8 @@ def main() -> None:
             ref = execute(graph, sample, capture=True)[compared].astype(np.float64)
             got = execute(result.graph, sample, capture=True)[compared].astype(np.float64)
             signal, noise = signal + float(np.sum(ref**2)), noise + float(np.sum((ref - got) ** 2))
-            ref, got = ref.reshape(ref.shape[0], -1), got.reshape(got.shape[0], -1)
+            if ref.ndim == 4 and ref.shape[2:] == (1, 1):  # (N, classes, 1, 1) logits
+                ref, got = ref[:, :, 0, 0], got[:, :, 0, 0]
             if labels is not None:
                 top1.append(f"acc {np.mean(ref.argmax(1) == labels):.4f} vs {np.mean(got.argmax(1) == labels):.4f}")
             elif ref.ndim == 2 and ref.shape[1] > 1:
