@@ -1,6 +1,6 @@
 """Zoo model -> ONNX, with graph inputs named as the module's forward() arguments.
 
-Two exporters: the TorchScript tracer (`dynamo=False`, the default: about 20x faster here, see
+Two exporters: the TorchScript tracer (`dynamo=False`, the default: 10-17x faster here, see
 docs/zoo.md) and torch.export (`dynamo=True`). Both export static shapes, eval mode, opset 18.
 """
 
@@ -64,5 +64,5 @@ def export_onnx(
 
 
 def _output_names(model: ZooModel) -> list[str]:
-    count = getattr(model.module, "zoo_outputs", ("output",))
-    return list(count)
+    """A module may name its outputs with a `zoo_outputs` tuple; the default is one "output"."""
+    return list(getattr(model.module, "zoo_outputs", ("output",)))

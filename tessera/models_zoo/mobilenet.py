@@ -12,7 +12,7 @@ SETTINGS = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 
 
 
 def mobilenetv2(width: float, resolution: int, num_classes: int) -> tuple[nn.Module, tuple[InputSpec, ...]]:
-    check_resolution("mobilenetv2", resolution, 32, 32)
+    check_resolution("mobilenetv2", resolution, 16, 32)
     c_in = make_divisible(32 * width)
     layers: list[nn.Module] = [conv_bn(3, c_in, 3, 2, act=nn.ReLU6)]
     for t, c, n, s in SETTINGS:

@@ -38,7 +38,7 @@ def test_unknown_name_lists_the_valid_ones() -> None:
         ({"wdth": 0.5}, r"no option wdth; valid options: width=1.0, resolution=224, num_classes=1000, seed=0"),
         ({"resolution": "big"}, r"resolution='big' must be int"),
         ({"resolution": True}, r"resolution=True must be int"),
-        ({"resolution": 100}, r"resolution 100 must be a multiple of 32"),
+        ({"resolution": 100}, r"resolution 100 must be a multiple of 16"),
     ],
 )
 def test_bad_options_say_what_is_valid(options: dict, message: str) -> None:
