@@ -40,13 +40,15 @@ def export_onnx(
                     external_data=False,
                     verbose=False,
                 )
+                if program is None:
+                    raise RuntimeError("torch.onnx.export returned no program")
                 proto = program.model_proto
             else:
                 buffer = io.BytesIO()
                 torch.onnx.export(
                     model.module,
                     model.example_inputs,
-                    buffer,
+                    buffer,  # type: ignore[arg-type]
                     input_names=list(model.input_names),
                     output_names=outputs,
                     opset_version=OPSET,

@@ -10,7 +10,7 @@ from tessera.models_zoo.blocks import Classifier, check_resolution, conv_bn
 from tessera.models_zoo.inputs import InputSpec, image
 
 # per block: 1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5, pool projection; "M" is a 3x3 stride-2 max pool
-BLOCKS = (
+BLOCKS: tuple[tuple[int, int, int, int, int, int] | str, ...] = (
     (64, 96, 128, 16, 32, 32),
     (128, 128, 192, 32, 96, 64),
     "M",
@@ -52,7 +52,7 @@ def inception(width: float, resolution: int, num_classes: int) -> tuple[nn.Modul
     ]
     c_in = w(192)
     for block in BLOCKS:
-        if block == "M":
+        if isinstance(block, str):  # "M"
             layers.append(nn.MaxPool2d(3, 2, 1))
             continue
         sizes = [w(c) for c in block]

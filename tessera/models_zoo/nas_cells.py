@@ -167,7 +167,7 @@ class CellNetwork(nn.Module):
                 nn.Conv2d(3, half, 3, 2, 1, bias=False), nn.BatchNorm2d(half), nn.ReLU(),
                 nn.Conv2d(half, channels, 3, 2, 1, bias=False), nn.BatchNorm2d(channels),
             )  # fmt: skip
-            self.stem1 = nn.Sequential(*relu_conv_bn(channels, channels, 3, 2, 1))
+            self.stem1: nn.Module | None = nn.Sequential(*relu_conv_bn(channels, channels, 3, 2, 1))
             c_pp, c_p, c, reduction_prev = channels, channels, channels, True
         else:
             stem = 3 * channels

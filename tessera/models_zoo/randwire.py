@@ -22,7 +22,7 @@ def watts_strogatz(n: int, k: int, p: float, seed: int) -> list[tuple[int, int]]
     nearest neighbours on each side, each link rewired with probability p to a random new node."""
     rng = np.random.default_rng(seed)
     edges = {(u, (u + j) % n) for j in range(1, k // 2 + 1) for u in range(n)}
-    adjacency = {u: set() for u in range(n)}
+    adjacency: dict[int, set[int]] = {u: set() for u in range(n)}
     for u, v in edges:
         adjacency[u].add(v)
         adjacency[v].add(u)

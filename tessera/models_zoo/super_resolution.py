@@ -18,18 +18,18 @@ BLOCKS, FEATURES = 16, 64
 class ResBlock(nn.Module):
     def __init__(self, blocks: int) -> None:
         super().__init__()
-        self.body = nn.Sequential(
-            nn.Conv2d(FEATURES, FEATURES, 3, padding=1), nn.ReLU(), nn.Conv2d(FEATURES, FEATURES, 3, padding=1)
-        )
+        self.conv1 = nn.Conv2d(FEATURES, FEATURES, 3, padding=1)
+        self.relu = nn.ReLU()
+        self.conv2 = nn.Conv2d(FEATURES, FEATURES, 3, padding=1)
         self.blocks = blocks
 
     def zoo_rescale(self) -> None:
         """Without normalization, He-init residual branches multiply the variance by 3 per block;
         scale the branch so the sum over all blocks stays of order one."""
-        self.body[2].weight.data.mul_(1.0 / math.sqrt(2.0 * self.blocks))
+        self.conv2.weight.data.mul_(1.0 / math.sqrt(2.0 * self.blocks))
 
     def forward(self, x: Tensor) -> Tensor:
-        return x + self.body(x)
+        return x + self.conv2(self.relu(self.conv1(x)))
 
 
 def _upsampler(scale: int, act: type | None) -> list[nn.Module]:
@@ -43,6 +43,8 @@ def _upsampler(scale: int, act: type | None) -> list[nn.Module]:
 
 
 class EDSR(nn.Module):
+    mean: Tensor
+
     def __init__(self, scale: int) -> None:
         super().__init__()
         self.register_buffer("mean", torch.from_numpy(IMAGENET_MEAN).reshape(1, 3, 1, 1))

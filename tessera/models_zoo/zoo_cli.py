@@ -105,7 +105,7 @@ def _export(args: argparse.Namespace) -> None:
 
     model = zoo.get(args.name, **parse_options(args.option))
     proto = zoo.export_onnx(model, args.out, dynamo=args.dynamo)
-    result = {
+    result: dict[str, Any] = {
         "model": model.name,
         "options": model.options,
         "file": str(args.out),
