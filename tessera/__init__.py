@@ -5,6 +5,7 @@ graph = tessera.load("model.onnx")
 result = tessera.compile("model.onnx", target="reference", out_dir="build")
 """
 
+from tessera import zoo
 from tessera.api import CompileResult, QuantizeResult, compile, export_onnx, load, quantize, run
 from tessera.errors import TesseraError
 from tessera.ir.graph import Graph
@@ -21,4 +22,5 @@ __all__ = [
     "load",
     "quantize",
     "run",
+    "zoo",
 ]

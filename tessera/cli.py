@@ -1,4 +1,4 @@
-"""The `tessera` command line: inspect, run, compile, demo. Each takes --json."""
+"""The `tessera` command line: inspect, run, compile, demo, passes, zoo. Each takes --json."""
 
 from __future__ import annotations
 
@@ -90,6 +90,10 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("passes", help="list the available passes")
     c.set_defaults(func=_list_passes)
+
+    from tessera.models_zoo.zoo_cli import add_zoo_commands
+
+    add_zoo_commands(sub)
     return p
 
 
