@@ -4,7 +4,7 @@ layers, resolution) to keep the suite fast; docs/zoo.md measures the full-size m
 
 import numpy as np
 import pytest
-from zoo_testing import relative_error, require, single_threaded_torch
+from zoo_testing import CASES, relative_error, require, single_threaded_torch
 
 import tessera
 from tessera import zoo
@@ -15,31 +15,6 @@ torch = require("torch")
 @pytest.fixture(autouse=True, scope="module")
 def _one_thread():
     yield from single_threaded_torch(torch)
-
-
-# (name, options): every registered model at least once, small where the default is big
-CASES = [
-    ("mobilenetv2", {"width": 0.35, "resolution": 96}),
-    ("mcunet-vww", {"resolution": 64}),
-    ("resnet18", {"width": 0.25, "resolution": 64}),
-    ("efficientnet-b0", {"width": 0.5, "resolution": 64}),
-    ("inception", {"width": 0.25, "resolution": 64}),
-    ("vit-tiny", {}),
-    ("vit-7-4-32", {}),
-    ("bert-tiny", {"seq_len": 32}),
-    ("bert-mini", {"seq_len": 32, "vocab": 2000}),
-    ("edsr-baseline", {"scale": 2, "resolution": 16}),
-    ("edsr-baseline", {"scale": 4, "resolution": 12}),
-    ("srresnet", {"scale": 2, "resolution": 16}),
-    ("srresnet", {"scale": 4, "resolution": 12}),
-    ("randwire", {"channels": 16, "resolution": 64}),
-    ("nasnet-cifar", {"channels": 8, "layers": 5}),
-    ("amoebanet-cifar", {"channels": 8, "layers": 5}),
-    ("darts-cifar", {"channels": 8, "layers": 5}),
-    ("nasnet-imagenet", {"channels": 8, "layers": 4, "resolution": 64}),
-    ("amoebanet-imagenet", {"channels": 8, "layers": 4, "resolution": 64}),
-    ("darts-imagenet", {"channels": 8, "layers": 4, "resolution": 64}),
-]
 
 
 def test_every_registered_model_has_a_case() -> None:

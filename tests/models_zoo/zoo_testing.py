@@ -7,6 +7,34 @@ from types import ModuleType
 import numpy as np
 import pytest
 
+# (name, options): every registered model at least once, small where the default is big
+CASES = [
+    ("mobilenetv2", {"width": 0.35, "resolution": 96}),
+    ("mcunet-vww", {"resolution": 64}),
+    ("resnet18", {"width": 0.25, "resolution": 64}),
+    ("efficientnet-b0", {"width": 0.5, "resolution": 64}),
+    ("inception", {"width": 0.25, "resolution": 64}),
+    ("vit-tiny", {}),
+    ("vit-7-4-32", {}),
+    ("bert-tiny", {"seq_len": 32}),
+    ("bert-mini", {"seq_len": 32, "vocab": 2000}),
+    ("edsr-baseline", {"scale": 2, "resolution": 16}),
+    ("edsr-baseline", {"scale": 4, "resolution": 12}),
+    ("srresnet", {"scale": 2, "resolution": 16}),
+    ("srresnet", {"scale": 4, "resolution": 12}),
+    ("randwire", {"channels": 16, "resolution": 64}),
+    ("nasnet-cifar", {"channels": 8, "layers": 5}),
+    ("amoebanet-cifar", {"channels": 8, "layers": 5}),
+    ("darts-cifar", {"channels": 8, "layers": 5}),
+    ("nasnet-imagenet", {"channels": 8, "layers": 4, "resolution": 64}),
+    ("amoebanet-imagenet", {"channels": 8, "layers": 4, "resolution": 64}),
+    ("darts-imagenet", {"channels": 8, "layers": 4, "resolution": 64}),
+]
+
+
+def case_id(name: str, options: dict) -> str:
+    return f"{name}-{'-'.join(map(str, options.values()))}"
+
 
 def require(module: str) -> ModuleType:
     if os.environ.get("CI") == "true":

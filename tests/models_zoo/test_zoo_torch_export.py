@@ -1,0 +1,30 @@
+"""Every zoo model through the default PyTorch frontend (torch.export -> IR, no ONNX) equals eager
+PyTorch (relative error <= 1e-4); the ONNX route is checked in test_zoo_numerics.py."""
+
+import numpy as np
+import pytest
+from zoo_testing import CASES, case_id, relative_error, require, single_threaded_torch
+
+import tessera
+from tessera import zoo
+
+torch = require("torch")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    yield from single_threaded_torch(torch)
+
+
+@pytest.mark.parametrize(("name", "options"), CASES, ids=[case_id(n, o) for n, o in CASES])
+def test_zoo_model_through_torch_export(name: str, options: dict) -> None:
+    model = zoo.get(name, **options)
+    with torch.no_grad():
+        want = model.module(*model.example_inputs).numpy()
+    graph = tessera.load(model.module, example_inputs=model.example_inputs)
+    assert [v.name for v in graph.inputs] == list(model.input_names)
+    feeds = {k: t.numpy() for k, t in zip(model.input_names, model.example_inputs)}
+    (have,) = tessera.compile(graph).run(feeds).values()
+    assert have.shape == want.shape
+    assert np.isfinite(have).all()
+    assert relative_error(have, want) <= 1e-4, f"{name}: torch.export route differs from eager"
