@@ -1,9 +1,10 @@
 """Exact dynamic program over the sets of scheduled units (Serenity-style), with memoisation and a
-budget. States that already reach the best known peak are pruned, so the program proves either a
+budget (states and a deadline). States that already reach the best known peak are pruned, so the program proves either a
 better order or that the known one is optimal; past `max_states` it gives up ("budget-exceeded")."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,7 +19,13 @@ class DPResult:
     states: int
 
 
-def solve_dp(p: Problem, units: Sequence[Sequence[int]], upper_bound: int, max_states: int = 200_000) -> DPResult:
+def solve_dp(
+    p: Problem,
+    units: Sequence[Sequence[int]],
+    upper_bound: int,
+    max_states: int = 200_000,
+    deadline: float = float("inf"),
+) -> DPResult:
     """Lowest peak of an order running each unit back to back, if below `upper_bound`."""
     unit_of = {k: i for i, u in enumerate(units) for k in u}
     node_mask = [sum(1 << k for k in u) for u in units]
@@ -69,7 +76,7 @@ def solve_dp(p: Problem, units: Sequence[Sequence[int]], upper_bound: int, max_s
                     nxt[key] = (new_peak, after, done | node_mask[i])
                     back[key] = (mask, i)
         states += len(nxt)
-        if states > max_states:
+        if states > max_states or time.perf_counter() > deadline:
             return DPResult(None, upper_bound, False, states)
         parents.append(back)
         layer = nxt

@@ -14,15 +14,16 @@ from tessera.passes.memory.schedule.basic import greedy, reverse_post_order
 from tessera.passes.memory.schedule.decompose import Part, part, splice
 from tessera.passes.memory.schedule.dp import solve_dp
 from tessera.passes.memory.schedule.fusion import fuse
+from tessera.passes.memory.schedule.moves import delay_cones
 from tessera.passes.memory.schedule.problem import Problem
 
 # Re-order one part: (part, its current peak) -> a better local order, or None.
 PartSolver = Callable[[Part, int], "list[int] | None"]
 
 
-def dp_part(max_states: int = 20_000) -> PartSolver:
+def dp_part(deadline: float, max_states: int = 20_000) -> PartSolver:
     def solve(piece: Part, peak: int) -> list[int] | None:
-        result = solve_dp(piece.problem, fuse(piece.problem), peak, max_states)
+        result = solve_dp(piece.problem, fuse(piece.problem), peak, max_states, deadline)
         return result.order
 
     return solve
@@ -70,5 +71,12 @@ def improve(
 
 
 def hmcos(p: Problem, time_limit_s: float) -> list[int]:
-    start = time.perf_counter()
-    return improve(p, best_heuristic(p), dp_part(), start + time_limit_s)
+    deadline = time.perf_counter() + time_limit_s
+    order = best_heuristic(p)
+    while time.perf_counter() < deadline:
+        before = p.peak(order), p.curve(order).count(p.peak(order))
+        order = improve(p, order, dp_part(deadline), deadline)
+        order = delay_cones(p, order, deadline)
+        if (p.peak(order), p.curve(order).count(p.peak(order))) >= before:
+            break
+    return order

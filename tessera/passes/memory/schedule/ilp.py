@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from tessera.passes.memory.schedule.fusion import follow_units
 from tessera.passes.memory.schedule.problem import Problem
 from tessera.passes.memory.schedule.structure import Topology
 
@@ -67,6 +68,8 @@ def solve_ilp(
 
     mem = m.NewIntVar(lower - p.base, sum(p.size) + max(p.workspace, default=0), "mem")
     load: list[list[tuple[int, cp_model.IntVar]]] = [[] for _ in range(n)]
+    hint = follow_units(list(hint), [list(u) for u in units])
+    hinted = p.spans(hint)
     for t in range(len(p.size)):
         q = p.producer[t]
         first = 0 if q < 0 else lo[q]
@@ -79,6 +82,7 @@ def solve_ilp(
         T = {j: m.NewBoolVar("") for j in range(first, last + 1)}
         for j, var in T.items():
             load[j].append((p.size[t], var))
+            m.AddHint(var, hinted[t][0] <= j <= hinted[t][1])
         if q < 0:
             if p.keep[t] or not p.readers[t]:
                 for var in T.values():
@@ -106,11 +110,13 @@ def solve_ilp(
         terms += [p.workspace[k] * run_at[k, j] for k in range(n) if p.workspace[k] and (k, j) in run_at]
         m.Add(sum(terms) <= mem)
     m.Minimize(mem)
+    m.AddHint(mem, p.peak(hint) - p.base)
     for i, k in enumerate(hint):
         for j in range(lo[k], hi[k] + 1):
             m.AddHint(run_at[k, j], j == i)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
+    solver.parameters.cp_model_probing_level = 0  # probing alone can eat the whole time limit here
     solver.parameters.max_time_in_seconds = max(0.1, time_limit_s - (time.perf_counter() - start))
     code = solver.Solve(m)
     elapsed = time.perf_counter() - start

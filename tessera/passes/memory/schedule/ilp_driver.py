@@ -14,7 +14,7 @@ import time
 from tessera.passes.memory.schedule.base import Outcome
 from tessera.passes.memory.schedule.decompose import Part, part, splice
 from tessera.passes.memory.schedule.fusion import fuse
-from tessera.passes.memory.schedule.hmcos import PartSolver, best_heuristic, dp_part, improve
+from tessera.passes.memory.schedule.hmcos import PartSolver, hmcos, improve
 from tessera.passes.memory.schedule.ilp import solve_ilp
 from tessera.passes.memory.schedule.problem import Problem
 from tessera.passes.memory.schedule.structure import lower_bound, topology
@@ -50,8 +50,8 @@ def segments(p: Problem, order: list[int]) -> list[tuple[int, int]]:
 def ilp(p: Problem, time_limit_s: float) -> Outcome:
     start = time.perf_counter()
     deadline = start + time_limit_s
-    order = improve(p, best_heuristic(p), dp_part(), start + 0.3 * time_limit_s)
-    order = improve(p, order, cpsat_part(2.0), start + 0.6 * time_limit_s, widths=(40, 64))
+    order = hmcos(p, 0.6 * time_limit_s)
+    order = improve(p, order, cpsat_part(2.0), start + 0.85 * time_limit_s, widths=(48, 80))
     bound = lower_bound(p)
     proven_parts, solved = 0, 0
     parts = [(a, b) for a, b in segments(p, order) if b - a > 1]

@@ -71,6 +71,24 @@ class Problem:
                     live.pop(t, None)
         return steps
 
+    def spans(self, order: Sequence[int]) -> list[tuple[int, int]]:
+        """Per tensor, the steps [first, last] it counts in `order` (empty when first > last)."""
+        pos = {k: i for i, k in enumerate(order)}
+        end = len(order) - 1
+        out = []
+        for t in range(len(self.size)):
+            first = pos[self.producer[t]] if self.producer[t] >= 0 else 0
+            if self.keep[t]:
+                out.append((first, end))
+                continue
+            if not self.readers[t]:
+                out.append((first, first))
+                continue
+            last_reader = max(self.readers[t], key=lambda r: pos[r])
+            last = pos[last_reader] - (1 if self.alias[last_reader] == t else 0)
+            out.append((first, last))
+        return out
+
     def peak(self, order: Sequence[int]) -> int:
         return max(self.curve(order), default=self.base)
 
