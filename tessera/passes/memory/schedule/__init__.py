@@ -46,8 +46,9 @@ Scheduler = Callable[[Problem, float], Outcome]
 
 
 def _dp(p: Problem, time_limit_s: float) -> Outcome:
+    deadline = time.perf_counter() + time_limit_s
     start = best_heuristic(p)
-    result = solve_dp(p, fuse(p), p.peak(start))
+    result = solve_dp(p, fuse(p), p.peak(start), deadline=deadline)
     if not result.proven:
         return Outcome(start, status="budget-exceeded", detail={"states": result.states})
     order = result.order if result.order is not None else start

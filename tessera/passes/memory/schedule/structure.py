@@ -57,7 +57,7 @@ def topo_order(p: Problem) -> list[int]:
 
 def lower_bound(p: Problem, topo: Topology | None = None) -> int:
     """A peak no order can beat: for each node k, the tensors that must be live while k runs (its
-    inputs and outputs, minus an in-place input, plus every tensor made before k and read after k
+    inputs and outputs, minus an input it may overwrite in place, plus every tensor made before k and read after k
     or kept) and its workspace; also everything live before the first and after the last step."""
     topo = topo or topology(p)
     external = sum(p.size[t] for t in range(len(p.size)) if p.producer[t] < 0)
@@ -67,8 +67,9 @@ def lower_bound(p: Problem, topo: Topology | None = None) -> int:
     for k in range(p.n):
         own = set(p.inputs[k]) | set(p.outputs[k])
         must = sum(p.size[t] for t in own)
-        if p.alias[k] >= 0 and len(p.readers[p.alias[k]]) == 1 and not p.keep[p.alias[k]]:
-            must -= p.size[p.alias[k]]
+        a = p.alias[k]
+        if a >= 0 and not p.keep[a] and not reader_mask[a] & topo.desc[k]:
+            must -= p.size[a]  # k may be a's last reader and overwrite it
         before = topo.anc[k]
         after = topo.desc[k]
         for t in range(len(p.size)):
