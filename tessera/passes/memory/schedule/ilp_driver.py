@@ -56,10 +56,10 @@ def segments(p: Problem, order: list[int]) -> list[tuple[int, int]]:
 def ilp(p: Problem, time_limit_s: float) -> Outcome:
     start = time.perf_counter()
     deadline = start + time_limit_s
-    order = hmcos(p, 0.45 * time_limit_s)
-    order = improve(p, order, cpsat_part(2.0, start + 0.65 * time_limit_s), start + 0.65 * time_limit_s, (48, 80))
+    order = hmcos(p, 0.7 * time_limit_s)
+    order = improve(p, order, cpsat_part(2.0, start + 0.8 * time_limit_s), start + 0.8 * time_limit_s, (48, 80))
     bound = lower_bound(p)
-    proof = solve_dp(p, fuse(p), p.peak(order), deadline=start + 0.85 * time_limit_s)
+    proof = solve_dp(p, fuse(p), p.peak(order), deadline=start + 0.9 * time_limit_s)
     if proof.proven:  # the DP exhausted every order below the peak: it is optimal (or it found one)
         order = proof.order if proof.order is not None else order
         return Outcome(order, p.peak(order), True, "optimal", {"proof": "dp", "states": proof.states})
