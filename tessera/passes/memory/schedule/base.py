@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -13,4 +14,4 @@ class Outcome:
     lower_bound: int = 0  # 0: use the structural bound
     optimal: bool = False
     status: str = "heuristic"
-    detail: dict[str, int | float | str] | None = None
+    detail: Mapping[str, int | float | str] | None = None

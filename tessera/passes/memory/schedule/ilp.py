@@ -51,22 +51,22 @@ def solve_ilp(
             hi_k = min(hi[u[-1]] - (len(u) - 1 - i), hi[k])
             lo = (*lo[:k], lo_k, *lo[k + 1 :])
             hi = (*hi[:k], hi_k, *hi[k + 1 :])
-    run_at = {(k, j): m.NewBoolVar("") for k in range(n) for j in range(lo[k], hi[k] + 1)}
-    pos = [m.NewIntVar(lo[k], hi[k], "") for k in range(n)]
+    run_at = {(k, j): m.new_bool_var("") for k in range(n) for j in range(lo[k], hi[k] + 1)}
+    pos = [m.new_int_var(lo[k], hi[k], "") for k in range(n)]
     for k in range(n):
         steps = range(lo[k], hi[k] + 1)
-        m.AddExactlyOne(run_at[k, j] for j in steps)
-        m.Add(pos[k] == sum(j * run_at[k, j] for j in steps))
+        m.add_exactly_one(run_at[k, j] for j in steps)
+        m.add(pos[k] == sum(j * run_at[k, j] for j in steps))
     for j in range(n):
-        m.AddExactlyOne(run_at[k, j] for k in range(n) if lo[k] <= j <= hi[k])
+        m.add_exactly_one(run_at[k, j] for k in range(n) if lo[k] <= j <= hi[k])
     for k in range(n):
         for q in p.preds(k):
-            m.Add(pos[k] >= pos[q] + 1)
+            m.add(pos[k] >= pos[q] + 1)
     for u in units:
         for a, b in itertools.pairwise(u):
-            m.Add(pos[b] == pos[a] + 1)
+            m.add(pos[b] == pos[a] + 1)
 
-    mem = m.NewIntVar(lower - p.base, sum(p.size) + max(p.workspace, default=0), "mem")
+    mem = m.new_int_var(lower - p.base, sum(p.size) + max(p.workspace, default=0), "mem")
     load: list[list[tuple[int, cp_model.IntVar]]] = [[] for _ in range(n)]
     hint = follow_units(list(hint), [list(u) for u in units])
     hinted = p.spans(hint)
@@ -79,50 +79,50 @@ def solve_ilp(
             last = max(hi[r] for r in p.readers[t])
         else:
             last = first if q < 0 else hi[q]
-        T = {j: m.NewBoolVar("") for j in range(first, last + 1)}
+        T = {j: m.new_bool_var("") for j in range(first, last + 1)}
         for j, var in T.items():
             load[j].append((p.size[t], var))
-            m.AddHint(var, hinted[t][0] <= j <= hinted[t][1])
+            m.add_hint(var, hinted[t][0] <= j <= hinted[t][1])
         if q < 0:
             if p.keep[t] or not p.readers[t]:
                 for var in T.values():
-                    m.Add(var == 1)  # kept to the end, or unread: live at the first step only
+                    m.add(var == 1)  # kept to the end, or unread: live at the first step only
             for j in range(first + 1, last + 1):
-                m.AddImplication(T[j], T[j - 1])  # live only since the start
+                m.add_implication(T[j], T[j - 1])  # live only since the start
         else:
             for j in range(first, last + 1):
                 made = run_at.get((q, j))
                 if made is not None:
-                    m.AddImplication(made, T[j])
+                    m.add_implication(made, T[j])
                 prev = T.get(j - 1)
-                m.AddBoolOr([T[j].Not(), *(x for x in (prev, made) if x is not None)])  # live since made
+                m.add_bool_or([T[j].negated(), *(x for x in (prev, made) if x is not None)])  # live since made
                 if p.keep[t] and prev is not None:
-                    m.AddImplication(prev, T[j])
+                    m.add_implication(prev, T[j])
         for r in p.readers[t]:
             in_place = p.alias[r] == t and not p.keep[t]
             for j in range(lo[r], hi[r] + 1):
                 if not in_place:
-                    m.AddImplication(run_at[r, j], T[j])
+                    m.add_implication(run_at[r, j], T[j])
                 elif j - 1 in T:
-                    m.AddImplication(run_at[r, j], T[j - 1])  # overwritten in place: live up to the step before
+                    m.add_implication(run_at[r, j], T[j - 1])  # overwritten in place: live up to the step before
     for j in range(n):
         terms = [s * v for s, v in load[j]]
         terms += [p.workspace[k] * run_at[k, j] for k in range(n) if p.workspace[k] and (k, j) in run_at]
-        m.Add(sum(terms) <= mem)
-    m.Minimize(mem)
-    m.AddHint(mem, p.peak(hint) - p.base)
+        m.add(sum(terms) <= mem)
+    m.minimize(mem)
+    m.add_hint(mem, p.peak(hint) - p.base)
     for i, k in enumerate(hint):
         for j in range(lo[k], hi[k] + 1):
-            m.AddHint(run_at[k, j], j == i)
+            m.add_hint(run_at[k, j], j == i)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
     solver.parameters.cp_model_probing_level = 0  # probing alone can eat the whole time limit here
     solver.parameters.max_time_in_seconds = max(0.1, time_limit_s - (time.perf_counter() - start))
-    code = solver.Solve(m)
+    code = solver.solve(m)
     elapsed = time.perf_counter() - start
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return ILPResult(list(hint), p.peak(hint), lower, False, solver.StatusName(code).lower(), elapsed)
-    order = sorted(range(n), key=lambda k: solver.Value(pos[k]))
-    bound = max(lower, int(solver.BestObjectiveBound()) + p.base)
+        return ILPResult(list(hint), p.peak(hint), lower, False, solver.status_name(code).lower(), elapsed)
+    order = sorted(range(n), key=lambda k: solver.value(pos[k]))
+    bound = max(lower, int(solver.best_objective_bound) + p.base)
     proven = code == cp_model.OPTIMAL
     return ILPResult(order, p.peak(order), bound, proven, "optimal" if proven else "feasible", elapsed)
