@@ -80,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     c.set_defaults(func=_compile)
 
+    c = model_cmd("schedule", "find a low-memory node order (peak, lower bound, arena) for a model as imported")
+    c.add_argument("--method", default="ilp", help="imported, rpo, greedy, dp, hmcos or ilp (default: ilp)")
+    c.add_argument("--time-limit", type=float, default=10.0, help="seconds for the search (default: 10)")
+    c.add_argument("--inplace", action="store_true", help="count HMCOS's in-place rule for elementwise ops")
+    c.set_defaults(func=_schedule)
+
     c = sub.add_parser("targets", help="list the compile targets and their options")
     c.set_defaults(func=_list_targets)
 
@@ -232,6 +238,14 @@ def _scalar(text: str) -> Any:
         except ValueError:
             pass
     return text
+
+
+def _schedule(args: argparse.Namespace) -> None:
+    from tessera.passes.memory.schedule_cli import schedule_report
+
+    data = schedule_report(_load(args), args.method, args.time_limit, args.inplace)
+    text = "\n".join(f"{k}: {v}" for k, v in data.items() if k != "order")
+    _emit(args, data, text)
 
 
 def _demo(args: argparse.Namespace) -> None:

@@ -2,7 +2,7 @@
 
 from tessera.passes import (
     canonicalize,  # noqa: F401  (imported to register its passes)
-    memory,  # noqa: F401  (registers memory-plan)
+    memory,  # noqa: F401  (registers memory-schedule, memory-plan)
     quantize,  # noqa: F401  (registers quantize-int8)
 )
 from tessera.passes.base import Pass, PassManager, PassRecord, PassResult, PipelineResult, Report

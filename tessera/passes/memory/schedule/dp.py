@@ -1,0 +1,90 @@
+"""Exact dynamic program over the sets of scheduled units (Serenity-style), with memoisation and a
+budget (states and a deadline). States that already reach the best known peak are pruned, so the program proves either a
+better order or that the known one is optimal; past `max_states` it gives up ("budget-exceeded")."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tessera.passes.memory.schedule.problem import Problem
+
+
+@dataclass(frozen=True)
+class DPResult:
+    order: list[int] | None  # None: nothing beats `upper_bound`
+    peak: int
+    proven: bool  # the search finished: `peak` (or the upper bound) is optimal
+    states: int
+
+
+def solve_dp(
+    p: Problem,
+    units: Sequence[Sequence[int]],
+    upper_bound: int,
+    max_states: int = 200_000,
+    deadline: float = float("inf"),
+) -> DPResult:
+    """Lowest peak of an order running each unit back to back, if below `upper_bound`."""
+    unit_of = {k: i for i, u in enumerate(units) for k in u}
+    node_mask = [sum(1 << k for k in u) for u in units]
+    need = [0] * len(units)
+    for i, u in enumerate(units):
+        for k in u:
+            for q in p.preds(k):
+                if unit_of[q] != i:
+                    need[i] |= 1 << unit_of[q]
+    reader_mask = [sum(1 << r for r in rs) for rs in p.readers]
+    start = sum(p.size[t] for t in range(len(p.size)) if p.producer[t] < 0) + p.base
+
+    def run(live: int, done: int, unit: Sequence[int]) -> tuple[int, int]:
+        peak = 0
+        for k in unit:
+            dying = [t for t in p.inputs[k] if not p.keep[t] and reader_mask[t] & ~(done | 1 << k) == 0]
+            made = sum(p.size[t] for t in p.outputs[k])
+            inplace = p.size[p.alias[k]] if p.alias[k] in dying else 0
+            peak = max(peak, live + made + p.workspace[k] - inplace)
+            live += made - sum(p.size[t] for t in dying)
+            live -= sum(p.size[t] for t in p.outputs[k] if not p.readers[t] and not p.keep[t])
+            done |= 1 << k
+        return peak, live
+
+    unread_external = sum(
+        p.size[t] for t in range(len(p.size)) if p.producer[t] < 0 and not p.readers[t] and not p.keep[t]
+    )
+    full = (1 << len(units)) - 1
+    layer: dict[int, tuple[int, int, int]] = {0: (0, start, 0)}  # units done -> (peak, live, done nodes)
+    parents: list[dict[int, tuple[int, int]]] = []
+    states = 0
+    for depth in range(len(units)):
+        nxt: dict[int, tuple[int, int, int]] = {}
+        back: dict[int, tuple[int, int]] = {}
+        for mask, (peak, live, done) in layer.items():
+            for i in range(len(units)):
+                if mask >> i & 1 or need[i] & ~mask:
+                    continue
+                step_peak, after = run(live, done, units[i])
+                if depth == 0:
+                    after -= unread_external
+                new_peak = max(peak, step_peak)
+                if new_peak >= upper_bound:
+                    continue
+                key = mask | 1 << i
+                old = nxt.get(key)
+                if old is None or new_peak < old[0]:
+                    nxt[key] = (new_peak, after, done | node_mask[i])
+                    back[key] = (mask, i)
+        states += len(nxt)
+        if states > max_states or time.perf_counter() > deadline:
+            return DPResult(None, upper_bound, False, states)
+        parents.append(back)
+        layer = nxt
+        if not layer:
+            return DPResult(None, upper_bound, True, states)
+    peak = layer[full][0]
+    chosen, mask = [], full
+    for back in reversed(parents):
+        mask, i = back[mask]
+        chosen.append(i)
+    return DPResult([k for i in reversed(chosen) for k in units[i]], peak, True, states)

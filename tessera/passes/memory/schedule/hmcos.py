@@ -1,0 +1,82 @@
+"""Hierarchical heuristic in HMCOS's spirit, and the window search the ILP reuses.
+
+Start from the better of reverse post-order and greedy; then, as HMCOS ungroups around the peak,
+repeatedly take the steps around the current peak as a part (decompose.part), fuse it, and re-order it
+exactly (a budgeted DP, or CP-SAT for `ilp`). A part's curve is the whole order's curve over its steps,
+so every accepted change lowers the peak or removes a step at the peak; the order never gets worse."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from tessera.passes.memory.schedule.basic import greedy, reverse_post_order
+from tessera.passes.memory.schedule.decompose import Part, part, splice
+from tessera.passes.memory.schedule.dp import solve_dp
+from tessera.passes.memory.schedule.fusion import fuse
+from tessera.passes.memory.schedule.moves import delay_cones
+from tessera.passes.memory.schedule.problem import Problem
+
+# Re-order one part: (part, its current peak) -> a better local order, or None.
+PartSolver = Callable[[Part, int], "list[int] | None"]
+
+
+def dp_part(deadline: float, max_states: int = 20_000) -> PartSolver:
+    def solve(piece: Part, peak: int) -> list[int] | None:
+        result = solve_dp(piece.problem, fuse(piece.problem), peak, max_states, deadline)
+        return result.order
+
+    return solve
+
+
+def best_heuristic(p: Problem) -> list[int]:
+    return min((reverse_post_order(p), greedy(p)), key=p.peak)
+
+
+def improve(
+    p: Problem, order: Sequence[int], solve_part: PartSolver, deadline: float, widths: Sequence[int] = (24, 40, 64)
+) -> list[int]:
+    """Re-order windows around the peak steps until none of them improves (or time runs out)."""
+    order = list(order)
+    curve = p.curve(order)
+    stuck: set[tuple[int, int]] = set()
+    while time.perf_counter() < deadline:
+        peak = max(curve)
+        tries = [
+            (max(0, s - w + off), w)
+            for w in widths
+            for s in (i for i, c in enumerate(curve) if c == peak)
+            for off in (w // 2, w // 4, 3 * w // 4)
+        ]
+        tries = [(a, min(w, p.n - a)) for a, w in tries if (a, w) not in stuck]
+        improved = False
+        for a, w in tries:
+            if time.perf_counter() >= deadline:
+                break
+            piece = part(p, order, a, a + w)
+            local_peak = max(curve[a : a + w])
+            if local_peak < peak:
+                continue
+            local = solve_part(piece, local_peak)
+            if local is not None and piece.problem.peak(local) < local_peak:
+                order = splice(order, a, piece, local)
+                curve = p.curve(order)
+                stuck.clear()
+                improved = True
+                break
+            stuck.add((a, w))
+        if not improved:
+            break
+    return order
+
+
+def hmcos(p: Problem, time_limit_s: float) -> list[int]:
+    deadline = time.perf_counter() + time_limit_s
+    order = best_heuristic(p)
+    while time.perf_counter() < deadline:
+        before = p.peak(order), p.curve(order).count(p.peak(order))
+        order = improve(p, order, dp_part(deadline), deadline)
+        order = delay_cones(p, order, deadline)
+        if (p.peak(order), p.curve(order).count(p.peak(order))) >= before:
+            break
+    return order

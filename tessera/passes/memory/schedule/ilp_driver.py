@@ -1,0 +1,86 @@
+"""The `ilp` method: the seed paper's pipeline, plus decomposition.
+
+1. Warm start: the hierarchical heuristic (best of RPO / greedy, DP-improved around the peak).
+2. Parts: steps around the peak are re-ordered by CP-SAT on the fused part (windows of the order; a
+   part's optimum given the rest is exact, so each accepted window lowers the peak).
+3. Proof by DP: the exact DP over fused units, pruned at the peak found, within a time share; when it
+   exhausts the orders below that peak, the peak is optimal.
+4. Proof by parts: the graph splits at cut nodes into segments that are independent in every order; a segment
+   small enough is solved whole by CP-SAT, whose bound is a lower bound on the whole graph's peak.
+The lower bound reported is the best of these and the structural bound; the gap is what is left."""
+
+from __future__ import annotations
+
+import time
+
+from tessera.passes.memory.schedule.base import Outcome
+from tessera.passes.memory.schedule.decompose import Part, part, splice
+from tessera.passes.memory.schedule.dp import solve_dp
+from tessera.passes.memory.schedule.fusion import fuse
+from tessera.passes.memory.schedule.hmcos import PartSolver, hmcos, improve
+from tessera.passes.memory.schedule.ilp import solve_ilp
+from tessera.passes.memory.schedule.problem import Problem
+from tessera.passes.memory.schedule.structure import lower_bound, topology
+
+WHOLE_LIMIT = 160  # nodes: a segment up to this size goes to CP-SAT whole
+
+
+def cpsat_part(seconds: float, deadline: float) -> PartSolver:
+    def solve(piece: Part, peak: int) -> list[int] | None:
+        q = piece.problem
+        topo = topology(q)
+        limit = min(seconds, deadline - time.perf_counter())
+        if limit < 0.2:
+            return None
+        result = solve_ilp(q, topo, fuse(q), list(range(q.n)), lower_bound(q, topo), limit)
+        return result.order if result.peak < peak else None
+
+    return solve
+
+
+def segments(p: Problem, order: list[int]) -> list[tuple[int, int]]:
+    """Steps [a, b) between consecutive cut nodes of the order (cut nodes are their own segments)."""
+    topo = topology(p)
+    cut_steps = sorted(topo.anc[k].bit_count() for k in topo.cuts())
+    bounds, prev = [], 0
+    for s in cut_steps:
+        if s > prev:
+            bounds.append((prev, s))
+        bounds.append((s, s + 1))
+        prev = s + 1
+    if prev < p.n:
+        bounds.append((prev, p.n))
+    return bounds
+
+
+def ilp(p: Problem, time_limit_s: float) -> Outcome:
+    start = time.perf_counter()
+    deadline = start + time_limit_s
+    order = hmcos(p, 0.7 * time_limit_s)
+    order = improve(p, order, cpsat_part(2.0, start + 0.8 * time_limit_s), start + 0.8 * time_limit_s, (48, 80))
+    bound = lower_bound(p)
+    proof = solve_dp(p, fuse(p), p.peak(order), deadline=start + 0.9 * time_limit_s)
+    if proof.proven:  # the DP exhausted every order below the peak: it is optimal (or it found one)
+        order = proof.order if proof.order is not None else order
+        return Outcome(order, p.peak(order), True, "optimal", {"proof": "dp", "states": proof.states})
+    proven_parts, solved = 0, 0
+    parts = [(a, b) for a, b in segments(p, order) if b - a > 1]
+    for i, (a, b) in enumerate(sorted(parts, key=lambda ab: ab[1] - ab[0])):
+        if b - a > WHOLE_LIMIT:
+            continue
+        left = deadline - time.perf_counter() - 0.3  # keep time to build the result
+        if left <= 0.2:
+            break
+        piece = part(p, order, a, b)
+        q = piece.problem
+        topo = topology(q)
+        share = left / max(1, len(parts) - i)
+        result = solve_ilp(q, topo, fuse(q), list(range(q.n)), lower_bound(q, topo), share)
+        solved += 1
+        proven_parts += result.proven
+        bound = max(bound, result.bound)
+        if result.peak < q.peak(range(q.n)):
+            order = splice(order, a, piece, result.order)
+    status = "feasible"
+    detail = {"segments": len(parts), "segments_solved": solved, "segments_proven": proven_parts}
+    return Outcome(order, min(bound, p.peak(order)), False, status, detail)
