@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from tessera.frontends.onnx_import import load_onnx
 from tessera.ir.graph import Graph
 from tessera.ir.summary import ModelSummary, summarize
 from tessera.passes import DEFAULT_PIPELINE, Pass, PassManager, PassRecord, get_pass
+from tessera.passes.quantize import QuantizeReport
 
 Source = Graph | str | os.PathLike[str] | bytes | onnx.ModelProto
 
@@ -118,18 +119,25 @@ def compile(
     verify: bool = True,
     example_inputs: Any = None,
     frontend: str = "export",
+    calibration: Iterable[Mapping[str, np.ndarray]] | None = None,
 ) -> CompileResult:
     """Load `source`, run the pass pipeline (default: canonicalization), and build for `target`.
 
     passes: pass names or Pass objects, in order; None means the default pipeline.
     out_dir: where the target writes its files (written whole or not at all).
     target_options: the target's own options (see `tessera targets`), checked before any work.
+    calibration: input dicts for the `quantize-int8` pass named in `passes`.
     """
     tgt = get_target(target)
     options = dict(target_options or {})
     tgt.check_options(options)
     graph = load(source, input_shapes, example_inputs=example_inputs, frontend=frontend).copy()
-    pipeline = [p if isinstance(p, Pass) else get_pass(p) for p in (DEFAULT_PIPELINE if passes is None else passes)]
+    names = DEFAULT_PIPELINE if passes is None else passes
+    pipeline = [_build_pass(p, calibration) for p in names]
+    if calibration is not None and not any(getattr(p, "name", None) == "quantize-int8" for p in pipeline):
+        raise PassError(
+            "calibration data was given but passes has no 'quantize-int8'; add it, e.g. passes=[..., 'quantize-int8']"
+        )
     if not all(isinstance(p, Pass) for p in pipeline):
         raise PassError("passes must be pass names or Pass objects")
     result = PassManager(pipeline, verify=verify).run(graph)
@@ -144,6 +152,47 @@ def compile(
         compiled.out_dir = Path(out_dir)
         compiled.paths = {k: compiled.out_dir / p.name for k, p in written.items()}
     return compiled
+
+
+def _build_pass(p: str | Pass, calibration: Iterable[Mapping[str, np.ndarray]] | None) -> Pass:
+    if isinstance(p, Pass):
+        return p
+    if p == "quantize-int8" and calibration is not None:
+        return get_pass(p, calibration=list(calibration))
+    return get_pass(p)
+
+
+@dataclass
+class QuantizeResult:
+    """The int8 graph (runnable by `tessera.run`) and the quantize-int8 report."""
+
+    graph: Graph
+    report: QuantizeReport
+
+
+def quantize(
+    source: Source,
+    calibration: Iterable[Mapping[str, np.ndarray]] | None = None,
+    *,
+    input_shapes: Mapping[str, Sequence[int]] | None = None,
+    canonicalize: bool = True,
+    **options: Any,
+) -> QuantizeResult:
+    """Static int8 post-training quantization (TFLite semantics) of a model.
+
+    calibration: representative inputs, an iterable of {input name: array} (e.g. a zoo model's
+    `sample_inputs(32)`); required unless `random_calibration=N` is given (flagged in the report).
+    canonicalize: fold batch norms, constants and identities first (so more layers become int8).
+    options: the pass's options: method ("minmax", "percentile", "mse"), percentile, eval_samples,
+    random_calibration, seed.
+    """
+    graph = load(source, input_shapes).copy()
+    steps: list[Pass] = [get_pass("canonicalize")] if canonicalize else []
+    steps.append(get_pass("quantize-int8", calibration=None if calibration is None else list(calibration), **options))
+    result = PassManager(steps).run(graph)
+    report = result.records[-1].report
+    assert isinstance(report, QuantizeReport)
+    return QuantizeResult(result.graph, report)
 
 
 def _record_line(r: PassRecord) -> str:

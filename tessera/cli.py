@@ -71,6 +71,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--ram-kb", type=float, help="RAM budget in KiB (same as --target-option ram_kb=N)")
     c.add_argument("--flash-kb", type=float, help="flash budget in KiB (same as --target-option flash_kb=N)")
+    c.add_argument("--quantize", choices=["int8"], help="append the quantize-int8 pass (needs --calibration)")
+    c.add_argument(
+        "--calibration",
+        type=Path,
+        metavar="FILE.npz",
+        help="calibration inputs: one array per graph input, first axis = sample index",
+    )
     c.set_defaults(func=_compile)
 
     c = sub.add_parser("targets", help="list the compile targets and their options")
@@ -156,6 +163,16 @@ def _stats(v: np.ndarray) -> dict[str, float]:
 
 def _compile(args: argparse.Namespace) -> None:
     passes = None if args.passes is None else [p for p in args.passes.split(",") if p]
+    calibration = None
+    if args.quantize:
+        if args.calibration is None:
+            raise TesseraError(
+                "--quantize int8 needs --calibration FILE.npz (arrays keyed by input name, axis 0 = sample)"
+            )
+        passes = [*(api.DEFAULT_PIPELINE if passes is None else passes), "quantize-int8"]
+        calibration = load_calibration(args.calibration)
+    elif args.calibration is not None:
+        raise TesseraError("--calibration is only used with --quantize int8")
     result = api.compile(
         args.model,
         target=args.target,
@@ -163,6 +180,7 @@ def _compile(args: argparse.Namespace) -> None:
         out_dir=args.out,
         input_shapes=_shapes(args.input_shape),
         target_options=_target_options(args),
+        calibration=calibration,
     )
     _emit(args, result.to_dict(), result.render_text())
 
@@ -172,6 +190,22 @@ def _target_options(args: argparse.Namespace) -> dict[str, Any]:
     budgets = {"ram_kb": args.ram_kb, "flash_kb": args.flash_kb}
     options.update({k: v for k, v in budgets.items() if v is not None})
     return options
+
+
+def load_calibration(path: Path) -> list[dict[str, np.ndarray]]:
+    """An .npz of calibration inputs -> one dict per sample (axis 0 of every array indexes samples)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+    except (OSError, ValueError) as err:
+        raise TesseraError(f"--calibration {path}: cannot read it as .npz ({err})") from None
+    counts = {k: a.shape[0] if a.ndim else 0 for k, a in arrays.items()}
+    if not arrays or len(set(counts.values())) != 1 or 0 in counts.values():
+        raise TesseraError(
+            f"--calibration {path}: needs arrays keyed by input name with the same number of samples on axis 0, "
+            f"got {counts or 'no arrays'}"
+        )
+    return [{k: a[i] for k, a in arrays.items()} for i in range(next(iter(counts.values())))]
 
 
 def _key_values(specs: list[str], flag: str) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Graph passes: the pass interface, the registry, and the passes (imported here to register)."""
 
-from tessera.passes import canonicalize  # noqa: F401  (imported to register its passes)
+from tessera.passes import canonicalize, quantize  # noqa: F401  (imported to register their passes)
 from tessera.passes.base import Pass, PassManager, PassRecord, PassResult, PipelineResult, Report
 from tessera.passes.registry import DEFAULT_PIPELINE, available_passes, get_pass, register_pass
 
