@@ -105,12 +105,10 @@ MODELS = {
 
 
 def _compared_value(graph: tessera.Graph) -> str:
-    """The output, or the logits when the output is a final Softmax (random-weight models saturate
-    it to one-hot, which hides every error)."""
-    out = graph.outputs[0]
-    while out.producer is not None and out.producer.op.name == "Softmax":  # squeezenet has two
-        out = out.producer.inputs[0]
-    return out.name
+    """The output, or the logits when the model ends in a Softmax (possibly followed by a Reshape):
+    random-weight models saturate it to one-hot, which hides every error."""
+    tail = [n for n in graph.nodes[-3:] if n.op.name == "Softmax"]
+    return tail[-1].inputs[0].name if tail else graph.outputs[0].name
 
 
 def main() -> None:
