@@ -91,8 +91,17 @@ def export(module: nn.Module, example: Any, name: str) -> bytes:
 
 
 def mobilenetv2(width: float, resolution: int, classes: int = 1000) -> bytes:
+    """Random weights; batch-norm statistics estimated on random inputs, so activations keep unit
+    scale through the depth (with default statistics they shrink to ~1e-8, which int8 cannot hold)."""
     torch.manual_seed(0)
-    return export(MobileNetV2(width, classes), torch.randn(1, 3, resolution, resolution), "x")
+    model = MobileNetV2(width, classes).train()
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.momentum = None  # cumulative average over the warm-up batches
+        for _ in range(4):
+            model(torch.randn(4, 3, resolution, resolution))
+    return export(model, torch.randn(1, 3, resolution, resolution), "x")
 
 
 def bert(vocab: int, seq: int) -> bytes:

@@ -1,7 +1,7 @@
 """MCU target figures: flash, arena RAM and instructions per inference on an emulated Cortex-M4
 (QEMU mps2-an386, -icount shift=0), Tessera against a TFLite-Micro-style baseline in the same run.
 
-    PYTHONPATH=. python benchmarks/mcu.py [--no-qemu] [--models NAME,...]
+    PYTHONPATH=. python benchmarks/mcu.py [--no-qemu] [--models NAME,...] [--precision f32,int8]
 
 Tessera: passes canonicalize (+ memory-schedule when that pass exists) and the MCU target's default
 arena planner (best-fit when present, else greedy-by-size). Baseline: canonicalize only (the imported
@@ -9,6 +9,9 @@ node order) and greedy-by-size, TFLM's GreedyMemoryPlanner. Models come from tes
 installed; otherwise from stand-ins defined in benchmarks/_mcu_models.py (random weights, same
 shapes). Instruction counts are measured with link.ld sized to the board (4 MiB flash / 4 MiB RAM)
 so that models over 256 KB still run; models whose code and weights exceed 4 MiB are not run.
+int8 rows: `tessera.quantize` (canonicalize + quantize-int8) calibrated on 4 seeded standard-normal
+inputs (the memory and instruction figures do not depend on the calibration values), then the same
+two columns with the remaining passes (Tessera: memory-schedule when present; baseline: none).
 """
 
 from __future__ import annotations
@@ -78,6 +81,22 @@ def compile_mcu(source: Any, passes: list[str], planner: str) -> Any:
         return tessera.compile(source, target="mcu", passes=passes, target_options={"planner": planner})
 
 
+def quantized(source: Any) -> Any:
+    graph = tessera.load(source)
+    rng = np.random.default_rng(0)
+    calibration = [random_inputs(graph, rng) for _ in range(4)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return tessera.quantize(graph, calibration).graph
+
+
+def random_inputs(graph: Any, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    return {
+        v.name: rng.standard_normal(v.shape).astype(np.float32) if v.dtype.is_float else np.zeros(v.shape, np.int64)
+        for v in graph.inputs
+    }
+
+
 def macs(node: Any) -> int:
     return node.op.macs([v.type for v in node.inputs], [o.type for o in node.outputs], node.attrs)
 
@@ -86,26 +105,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-qemu", action="store_true", help="skip the QEMU runs (memory figures only)")
     parser.add_argument("--models", help="comma-separated substrings of the model names to run")
+    parser.add_argument("--precision", default="f32,int8", help="comma-separated: f32, int8 (default both)")
     args = parser.parse_args()
-    ours = ["canonicalize", *(["memory-schedule"] if "memory-schedule" in available_passes() else [])]
+    schedule = ["memory-schedule"] if "memory-schedule" in available_passes() else []
+    ours = ["canonicalize", *schedule]
     print(f"Tessera: passes {'+'.join(ours)}, planner {default_planner()}; baseline: canonicalize, greedy-by-size")
     rows, kernels = [], collections.defaultdict(lambda: [0, 0])
     for case in cases():
         if args.models and not any(s in case.name for s in args.models.split(",")):
             continue
         source = case.source()
-        base = compile_mcu(source, ["canonicalize"], "greedy-by-size")
-        mine = compile_mcu(source, ours, default_planner())
-        plan_b, plan_t = base.artifact.cmodel.plan, mine.artifact.cmodel.plan
-        weights = mine.artifact.cmodel.weight_bytes
-        instr = flash = "-"
-        if not args.no_qemu and weights < (BOARD_KB - 64) * 1024:
-            run = run_qemu(mine, kernels)
-            instr, flash = f"{run.instructions / 1e6:.2f}M", f"{run.flash_bytes / 1024:.0f}"
-        rows.append((case.name, f"{weights / 1024:.0f}", flash, f"{plan_b.arena_bytes / 1024:.1f}",
-                     f"{plan_t.arena_bytes / 1024:.1f}", f"{plan_b.arena_bytes / max(plan_t.arena_bytes, 1):.2f}x",
-                     f"{plan_t.peak_bytes / 1024:.1f}", instr, case.note))  # fmt: skip
-        print(f"  done {case.name}", file=sys.stderr)
+        for precision in args.precision.split(","):
+            if precision == "int8":
+                graph = quantized(source)
+                base = compile_mcu(graph, [], "greedy-by-size")
+                mine = compile_mcu(graph, schedule, default_planner())
+                name, note = f"{case.name} int8", case.note.replace("f32", "int8")
+            else:
+                base = compile_mcu(source, ["canonicalize"], "greedy-by-size")
+                mine = compile_mcu(source, ours, default_planner())
+                name, note = case.name, case.note
+            rows.append(measure(name, note, base, mine, args.no_qemu, kernels))
+            print(f"  done {name}", file=sys.stderr)
     head = ("model", "weights KiB", "flash KiB (ELF)", "arena KiB baseline", "arena KiB Tessera", "baseline/Tessera",
             "liveness peak KiB", "instructions (QEMU M4)", "note")  # fmt: skip
     print_table(head, rows)
@@ -116,15 +137,23 @@ def main() -> None:
         print_table(("op", "instructions", "MACs", "instructions/MAC"), krows)
 
 
+def measure(name: str, note: str, base: Any, mine: Any, no_qemu: bool, kernels: dict[str, list[int]]) -> tuple:
+    plan_b, plan_t = base.artifact.cmodel.plan, mine.artifact.cmodel.plan
+    weights = mine.artifact.cmodel.weight_bytes
+    instr = flash = "-"
+    if not no_qemu and weights < (BOARD_KB - 64) * 1024:
+        run = run_qemu(mine, kernels)
+        instr, flash = f"{run.instructions / 1e6:.2f}M", f"{run.flash_bytes / 1024:.0f}"
+    return (name, f"{weights / 1024:.0f}", flash, f"{plan_b.arena_bytes / 1024:.1f}",
+            f"{plan_t.arena_bytes / 1024:.1f}", f"{plan_b.arena_bytes / max(plan_t.arena_bytes, 1):.2f}x",
+            f"{plan_t.peak_bytes / 1024:.1f}", instr, note)  # fmt: skip
+
+
 def run_qemu(result: Any, kernels: dict[str, list[int]]) -> Any:
     from tessera.backends.mcu import build
 
     artifact = build(result.graph, {"ram_kb": BOARD_KB, "flash_kb": BOARD_KB, "planner": default_planner()})
-    rng = np.random.default_rng(0)
-    inputs = {
-        v.name: rng.standard_normal(v.shape).astype(np.float32) if v.dtype.is_float else np.zeros(v.shape, np.int64)
-        for v in result.graph.inputs
-    }
+    inputs = random_inputs(result.graph, np.random.default_rng(0))
     _, stats = artifact.run_with_stats(inputs, on="qemu")
     _, prof = artifact.run_with_stats(inputs, on="qemu", profile=True)
     by_name = {n.name: n for n in result.graph.nodes}

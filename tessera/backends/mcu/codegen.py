@@ -12,7 +12,7 @@ from tessera.ir.graph import Graph, Value
 from tessera.passes.memory.arena import ArenaPlan
 
 from .context import C_TYPES, EmitContext, Table, Unsupported, node_label
-from .emitters import EMITTERS
+from .emit_int8 import EMITTERS
 from .names import c_comment, c_string
 
 
@@ -132,6 +132,7 @@ def model_c(cm: CModel) -> str:
         '#include "model.h"',
         '#include "model_weights.h"',
         '#include "tessera_kernels.h"',
+        '#include "tessera_kernels_int8.h"',
         "",
         "#ifndef TESSERA_PROFILE_HOOK",
         "#define TESSERA_PROFILE_HOOK(step) ((void)0)",

@@ -13,7 +13,15 @@ from .codegen import CModel, model_c, model_h, weights_c
 from .names import c_comment
 
 HERE = Path(__file__).parent
-KERNEL_FILES = ("tessera_kernels.h", "tessera_kernels_f32.c", "tessera_kernels_nn_f32.c", "tessera_math.c")
+KERNEL_FILES = (
+    "tessera_kernels.h",
+    "tessera_kernels_f32.c",
+    "tessera_kernels_nn_f32.c",
+    "tessera_math.c",
+    "tessera_kernels_int8.h",
+    "tessera_kernels_int8.c",
+    "tessera_kernels_nn_int8.c",
+)
 PROJECT_FILES = ("Makefile", "main.c", "startup.c", "tessera_io.h", "tessera_io_host.c", "tessera_io_semihost.c")
 DEFAULT_RAM_KB = 256  # SRAM of the linker script when no ram_kb is given (a typical Cortex-M4 part)
 DEFAULT_FLASH_KB = 4096  # the MPS2 AN386 code memory
