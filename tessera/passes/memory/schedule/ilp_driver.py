@@ -68,15 +68,15 @@ def ilp(p: Problem, time_limit_s: float) -> Outcome:
     # deterministic seconds); the wall clock (twice the limit) is only a safety net
     safety = start + 2 * time_limit_s
     windows = Budget(int(WORK_PER_S * time_limit_s), safety)
-    order = improve(p, order, cpsat_part(2.0, 0.25 * time_limit_s), windows, (48, 80))
+    order = improve(p, order, cpsat_part(2.0, 0.15 * time_limit_s), windows, (48, 80))
     bound = lower_bound(p)
-    proof = solve_dp(p, fuse(p), p.peak(order), int(WORK_PER_S * 0.1 * time_limit_s), safety)
+    proof = solve_dp(p, fuse(p), p.peak(order), int(WORK_PER_S * 0.05 * time_limit_s), safety)
     if proof.proven:  # the DP exhausted every order below the peak: it is optimal (or it found one)
         order = proof.order if proof.order is not None else order
         return Outcome(order, p.peak(order), True, "optimal", {"proof": "dp", "states": proof.states})
     proven_parts, solved = 0, 0
     parts = [(a, b) for a, b in segments(p, order) if b - a > 1 and b - a <= WHOLE_LIMIT]
-    share = 0.15 * time_limit_s / max(1, len(parts))
+    share = 0.1 * time_limit_s / max(1, len(parts))
     for a, b in sorted(parts, key=lambda ab: ab[1] - ab[0]):
         if time.perf_counter() > safety or share < 0.1:
             break
