@@ -39,9 +39,9 @@ def graphs(only: list[str]) -> list[tuple[str, Graph]]:
         print("note: tessera.zoo is not available yet: zoo:randwire (seeds 0-2) and zoo:mobilenetv2 skipped")
     else:
         for name, seed in [("randwire", 0), ("randwire", 1), ("randwire", 2), ("mobilenetv2", 0)]:
-            model = zoo.get(name, seed=seed)  # type: ignore[attr-defined]
+            model = zoo.get(name, graph_seed=seed) if name == "randwire" else zoo.get(name)  # type: ignore[attr-defined]
             found.append(
-                (f"zoo:{name}/{seed}", lambda m=model: tessera.load(m.module, example_inputs=m.example_inputs))
+                (f"zoo:{name}/{seed}", lambda m=model: tessera.load(zoo.export_onnx(m)))  # type: ignore[attr-defined]
             )
     return [(name, load()) for name, load in found if not only or name in only]
 

@@ -5,9 +5,10 @@ and optionally the constants.
   its step: k's inputs, k's outputs, and every earlier tensor still awaiting a reader (graph inputs
   from step 0, graph outputs to the end).
 - Workspace: `workspace(node) -> bytes` adds scratch memory that exists only while that node runs.
-- In place (HMCOS's rule, plus reshapes): an elementwise or reshape node may write its output over one
-  input of the same byte size when that node is the input's last reader; the input then stops
-  counting at that step. HMCOS picks the first non-constant input with the output's type; so do we.
+- In place (HMCOS's rule, wzh99/HMCOS src/sched/life.cpp `OverlapInput`): an elementwise or
+  reinterpreting (reshape-like) node with one output may write it over its first non-constant input
+  of the output's byte size, when that node is the input's last reader; the input then stops counting
+  at that step. The peak is then HMCOS's `EstimatePeak` (docs/scheduling.md, "The metric vs HMCOS's").
 - Constants: excluded unless `include_constants`, then every constant counts at every step.
 """
 
@@ -48,12 +49,7 @@ class MemoryModel:
         if node.op.name not in ELEMENTWISE_OPS and node.op.name not in RESHAPE_OPS:
             return None
         out = node.outputs[0]
-        for v in node.inputs:
-            if v.is_constant:
-                continue
-            if v.type == out.type or (node.op.name in RESHAPE_OPS and v.type.nbytes == out.type.nbytes):
-                return v
-        return None
+        return next((v for v in node.inputs if not v.is_constant and v.type.nbytes == out.type.nbytes), None)
 
 
 PLAIN = MemoryModel()

@@ -35,18 +35,27 @@ def solve_dp(
             for q in p.preds(k):
                 if unit_of[q] != i:
                     need[i] |= 1 << unit_of[q]
-    reader_mask = [sum(1 << r for r in rs) for rs in p.readers]
     start = sum(p.size[t] for t in range(len(p.size)) if p.producer[t] < 0) + p.base
+    # per node, precomputed: bytes made, bytes made and never read, workspace, and for each input that
+    # can die here (not kept) its size, whether k may overwrite it, and the mask of its other readers
+    made = [sum(p.size[t] for t in p.outputs[k]) for k in range(p.n)]
+    unread = [sum(p.size[t] for t in p.outputs[k] if not p.readers[t] and not p.keep[t]) for k in range(p.n)]
+    ins = [
+        [(p.size[t], p.alias[k] == t, sum(1 << r for r in p.readers[t] if r != k)) for t in ts if not p.keep[t]]
+        for k, ts in enumerate(p.inputs)
+    ]
 
     def run(live: int, done: int, unit: Sequence[int]) -> tuple[int, int]:
         peak = 0
         for k in unit:
-            dying = [t for t in p.inputs[k] if not p.keep[t] and reader_mask[t] & ~(done | 1 << k) == 0]
-            made = sum(p.size[t] for t in p.outputs[k])
-            inplace = p.size[p.alias[k]] if p.alias[k] in dying else 0
-            peak = max(peak, live + made + p.workspace[k] - inplace)
-            live += made - sum(p.size[t] for t in dying)
-            live -= sum(p.size[t] for t in p.outputs[k] if not p.readers[t] and not p.keep[t])
+            dying = inplace = 0
+            for size, aliased, others in ins[k]:
+                if not others & ~done:
+                    dying += size
+                    if aliased:
+                        inplace = size
+            peak = max(peak, live + made[k] + p.workspace[k] - inplace)
+            live += made[k] - dying - unread[k]
             done |= 1 << k
         return peak, live
 

@@ -7,9 +7,9 @@ so every accepted change lowers the peak or removes a step at the peak; the orde
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 
+from tessera.passes.memory.schedule.base import Budget
 from tessera.passes.memory.schedule.basic import greedy, reverse_post_order
 from tessera.passes.memory.schedule.decompose import Part, part, splice
 from tessera.passes.memory.schedule.dp import solve_dp
@@ -21,26 +21,30 @@ from tessera.passes.memory.schedule.problem import Problem
 PartSolver = Callable[[Part, int], "list[int] | None"]
 
 
-def dp_part(deadline: float, max_states: int = 20_000) -> PartSolver:
+def dp_part(budget: Budget, max_states: int = 20_000) -> PartSolver:
     def solve(piece: Part, peak: int) -> list[int] | None:
-        result = solve_dp(piece.problem, fuse(piece.problem), peak, max_states, deadline)
+        states = min(max_states, max(budget.work, 1))
+        result = solve_dp(piece.problem, fuse(piece.problem), peak, states, budget.deadline)
+        budget.spend(result.states)
         return result.order
 
     return solve
 
 
 def best_heuristic(p: Problem) -> list[int]:
-    return min((reverse_post_order(p), greedy(p)), key=p.peak)
+    return min((list(range(p.n)), reverse_post_order(p), greedy(p)), key=p.peak)
 
 
 def improve(
-    p: Problem, order: Sequence[int], solve_part: PartSolver, deadline: float, widths: Sequence[int] = (24, 40, 64)
+    p: Problem, order: Sequence[int], solve_part: PartSolver, budget: Budget, widths: Sequence[int] = (24, 40, 64)
 ) -> list[int]:
     """Re-order windows around the peak steps until none of them improves (or time runs out)."""
     order = list(order)
     curve = p.curve(order)
-    stuck: set[tuple[int, int]] = set()
-    while time.perf_counter() < deadline:
+    # a window that failed stays failed while its nodes, the nodes before it and its peak are the same
+    # (the part is then the same problem): remember it by those, across improvements elsewhere
+    stuck: set[tuple[int, int, int]] = set()
+    while not budget.exhausted:
         peak = max(curve)
         tries = [
             (max(0, s - w + off), w)
@@ -48,35 +52,37 @@ def improve(
             for s in (i for i, c in enumerate(curve) if c == peak)
             for off in (w // 2, w // 4, 3 * w // 4)
         ]
-        tries = [(a, min(w, p.n - a)) for a, w in tries if (a, w) not in stuck]
         improved = False
-        for a, w in tries:
-            if time.perf_counter() >= deadline:
+        for a, w in dict.fromkeys((a, min(w, p.n - a)) for a, w in tries):
+            if budget.exhausted:
                 break
-            piece = part(p, order, a, a + w)
             local_peak = max(curve[a : a + w])
             if local_peak < peak:
                 continue
+            key = (hash(tuple(order[a : a + w])), hash(frozenset(order[:a])), local_peak)
+            if key in stuck:
+                continue
+            piece = part(p, order, a, a + w)
             local = solve_part(piece, local_peak)
             if local is not None and piece.problem.peak(local) < local_peak:
                 order = splice(order, a, piece, local)
                 curve = p.curve(order)
-                stuck.clear()
                 improved = True
                 break
-            stuck.add((a, w))
+            stuck.add(key)
         if not improved:
             break
     return order
 
 
-def hmcos(p: Problem, time_limit_s: float) -> list[int]:
-    deadline = time.perf_counter() + time_limit_s
+def hmcos(p: Problem, time_limit_s: float, budget: Budget | None = None) -> list[int]:
+    """Deterministic for a given limit: the search spends work units (Budget), not seconds."""
+    budget = budget or Budget.for_limit(time_limit_s)
     order = best_heuristic(p)
-    while time.perf_counter() < deadline:
+    while not budget.exhausted:
         before = p.peak(order), p.curve(order).count(p.peak(order))
-        order = improve(p, order, dp_part(deadline), deadline)
-        order = delay_cones(p, order, deadline)
+        order = improve(p, order, dp_part(budget), budget)
+        order = delay_cones(p, order, budget)
         if (p.peak(order), p.curve(order).count(p.peak(order))) >= before:
             break
     return order

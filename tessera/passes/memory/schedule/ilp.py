@@ -117,7 +117,12 @@ def solve_ilp(
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
     solver.parameters.cp_model_probing_level = 0  # probing alone can eat the whole time limit here
-    solver.parameters.max_time_in_seconds = max(0.1, time_limit_s - (time.perf_counter() - start))
+    # deterministic: a fixed seed, interleaved workers, and a limit in deterministic time; the wall
+    # clock limit (twice that) is only a safety net
+    solver.parameters.random_seed = 0
+    solver.parameters.interleave_search = True
+    solver.parameters.max_deterministic_time = max(0.1, time_limit_s)
+    solver.parameters.max_time_in_seconds = max(0.1, 2 * time_limit_s - (time.perf_counter() - start))
     code = solver.solve(m)
     elapsed = time.perf_counter() - start
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import time
 
-from tessera.passes.memory.schedule.base import Outcome
+from tessera.passes.memory.schedule.base import WORK_PER_S, Budget, Outcome
+from tessera.passes.memory.schedule.basic import greedy, imported, reverse_post_order
 from tessera.passes.memory.schedule.decompose import Part, part, splice
 from tessera.passes.memory.schedule.dp import solve_dp
 from tessera.passes.memory.schedule.fusion import fuse
@@ -25,13 +26,17 @@ from tessera.passes.memory.schedule.structure import lower_bound, topology
 WHOLE_LIMIT = 160  # nodes: a segment up to this size goes to CP-SAT whole
 
 
-def cpsat_part(seconds: float, deadline: float) -> PartSolver:
+def cpsat_part(seconds: float, total: float) -> PartSolver:
+    """CP-SAT on a part, `seconds` of deterministic time each, `total` in all (so deterministic)."""
+    spent = [0.0]
+
     def solve(piece: Part, peak: int) -> list[int] | None:
         q = piece.problem
         topo = topology(q)
-        limit = min(seconds, deadline - time.perf_counter())
+        limit = min(seconds, total - spent[0])
         if limit < 0.2:
             return None
+        spent[0] += limit
         result = solve_ilp(q, topo, fuse(q), list(range(q.n)), lower_bound(q, topo), limit)
         return result.order if result.peak < peak else None
 
@@ -55,26 +60,29 @@ def segments(p: Problem, order: list[int]) -> list[tuple[int, int]]:
 
 def ilp(p: Problem, time_limit_s: float) -> Outcome:
     start = time.perf_counter()
-    deadline = start + time_limit_s
-    order = hmcos(p, 0.7 * time_limit_s)
-    order = improve(p, order, cpsat_part(2.0, start + 0.8 * time_limit_s), start + 0.8 * time_limit_s, (48, 80))
+    # the warm start is exactly what the hmcos method returns for this limit (same deterministic
+    # budget), or a heuristic order if one is better: ilp is never worse than any heuristic
+    order = hmcos(p, time_limit_s)
+    order = min((order, imported(p), reverse_post_order(p), greedy(p)), key=p.peak)
+    # every later phase has a fixed share of the limit in deterministic units (DP states, CP-SAT
+    # deterministic seconds); the wall clock (twice the limit) is only a safety net
+    safety = start + 2 * time_limit_s
+    windows = Budget(int(WORK_PER_S * time_limit_s), safety)
+    order = improve(p, order, cpsat_part(2.0, 0.15 * time_limit_s), windows, (48, 80))
     bound = lower_bound(p)
-    proof = solve_dp(p, fuse(p), p.peak(order), deadline=start + 0.9 * time_limit_s)
+    proof = solve_dp(p, fuse(p), p.peak(order), int(WORK_PER_S * 0.05 * time_limit_s), safety)
     if proof.proven:  # the DP exhausted every order below the peak: it is optimal (or it found one)
         order = proof.order if proof.order is not None else order
         return Outcome(order, p.peak(order), True, "optimal", {"proof": "dp", "states": proof.states})
     proven_parts, solved = 0, 0
-    parts = [(a, b) for a, b in segments(p, order) if b - a > 1]
-    for i, (a, b) in enumerate(sorted(parts, key=lambda ab: ab[1] - ab[0])):
-        if b - a > WHOLE_LIMIT:
-            continue
-        left = deadline - time.perf_counter() - 0.3  # keep time to build the result
-        if left <= 0.2:
+    parts = [(a, b) for a, b in segments(p, order) if b - a > 1 and b - a <= WHOLE_LIMIT]
+    share = 0.1 * time_limit_s / max(1, len(parts))
+    for a, b in sorted(parts, key=lambda ab: ab[1] - ab[0]):
+        if time.perf_counter() > safety or share < 0.1:
             break
         piece = part(p, order, a, b)
         q = piece.problem
         topo = topology(q)
-        share = left / max(1, len(parts) - i)
         result = solve_ilp(q, topo, fuse(q), list(range(q.n)), lower_bound(q, topo), share)
         solved += 1
         proven_parts += result.proven

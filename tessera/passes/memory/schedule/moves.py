@@ -9,9 +9,9 @@ move is kept when it lowers the peak, or keeps it and lowers the number of steps
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 
+from tessera.passes.memory.schedule.base import Budget
 from tessera.passes.memory.schedule.problem import Problem
 
 
@@ -34,11 +34,11 @@ def _score(curve: list[int]) -> tuple[int, int]:
     return peak, curve.count(peak)
 
 
-def delay_cones(p: Problem, order: Sequence[int], deadline: float) -> list[int]:
+def delay_cones(p: Problem, order: Sequence[int], budget: Budget) -> list[int]:
     order = list(order)
     curve = p.curve(order)
     improved = True
-    while improved and time.perf_counter() < deadline:
+    while improved and not budget.exhausted:
         improved = False
         score = _score(curve)
         s = curve.index(score[0])
@@ -57,6 +57,7 @@ def delay_cones(p: Problem, order: Sequence[int], deadline: float) -> list[int]:
                 if candidate is None:
                     continue
                 new_curve = p.curve(candidate)
+                budget.spend(1 + p.n // 64)
                 if _score(new_curve) < score:
                     order, curve, improved = candidate, new_curve, True
                     break
