@@ -46,3 +46,27 @@ def test_ordinary_scales_still_quantize() -> None:
     assert result.graph.op_counts()["QConv"] == 1
     assert not any(f.name == "conv" for f in result.report.float_layers)
     assert result.report.outputs[0].sqnr_db > 25
+
+
+def test_int8_io_inputs_and_outputs_are_int8_and_equivalent() -> None:
+    from tessera.passes.quantize.report import dequantize, quantize_inputs
+
+    graph, cal = _conv_graph(0.5), _calibration(1.0)
+    plain = tessera.quantize(graph, cal).graph
+    for option, want in ((True, {"x", "relu_out"}), ("inputs", {"x"}), ("outputs", {"relu_out"})):
+        q = tessera.quantize(graph, cal, int8_io=option).graph
+        out = q.outputs[0].name
+        assert set(q.io_qparams) == {n.replace("relu_out", out) for n in want}
+        for sample in cal:
+            got = execute(q, quantize_inputs(q, sample))[out]
+            got = dequantize(got, *q.io_qparams[out]) if out in q.io_qparams else got
+            np.testing.assert_array_equal(got, execute(plain, sample)[plain.outputs[0].name])
+
+
+def test_int8_io_rejects_unknown_values() -> None:
+    import pytest
+
+    from tessera.errors import PassError
+
+    with pytest.raises(PassError, match="int8_io"):
+        tessera.quantize(_conv_graph(0.5), _calibration(1.0), int8_io="both-ways")

@@ -14,6 +14,7 @@ from _mcu_helpers import HOST_TOOLS, QEMU_TOOLS, assert_close, require_tools
 
 import tessera
 from tessera.backends.reference import execute
+from tessera.passes.quantize.report import dequantize, quantize_inputs
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 pytest.importorskip("torch", reason="the zoo models are defined in PyTorch")
@@ -92,3 +93,25 @@ def test_int8_zoo_cnn_on_qemu_in_256kb(models: Zoo, name: str) -> None:
     for key, ref in want.items():
         assert np.array_equal(got[key], ref), key
     assert result.artifact.last_stats.instructions > 1_000_000
+
+
+def test_int8_io_mobilenet_on_host_bit_exact_with_scale_macros(models: Zoo, tmp_path) -> None:
+    """int8_io=True: the caller passes int8 data (TFLM style); outputs equal the float-I/O int8 graph's
+    after dequantizing with the recorded parameters, and model.h carries those parameters."""
+    require_tools(HOST_TOOLS)
+    zm, graph = models.float("mobilenetv2")
+    q = tessera.quantize(graph, zm.sample_inputs(4, seed=0), int8_io=True)
+    io = q.graph.io_qparams
+    assert q.report.io_qparams == io and set(io) == {"image", "output"}
+    assert [v.dtype.value for v in (*q.graph.inputs, *q.graph.outputs)] == ["int8", "int8"]
+    result = tessera.compile(q.graph, target="mcu", passes=["memory-schedule"], out_dir=tmp_path / "out")
+    x = quantize_inputs(q.graph, _inputs(zm))
+    got = result.run(x)
+    assert np.array_equal(got["output"], execute(result.graph, x)["output"])
+    float_io = execute(models.int8("mobilenetv2"), _inputs(zm))["output"]
+    assert np.array_equal(dequantize(got["output"], *io["output"]), float_io)
+    header = (tmp_path / "out" / "model.h").read_text()
+    assert f"#define TESSERA_MODEL_INPUT_0_ZERO_POINT ({io['image'][1]})" in header
+    assert "#define TESSERA_MODEL_OUTPUT_0_SCALE " in header
+    float_arena = tessera.compile(models.int8("mobilenetv2"), target="mcu", passes=["memory-schedule"])
+    assert result.artifact.cmodel.plan.arena_bytes <= float_arena.artifact.cmodel.plan.arena_bytes
