@@ -188,7 +188,8 @@ def quantize(
     `sample_inputs(32)`); required unless `random_calibration=N` is given (flagged in the report).
     canonicalize: fold batch norms, constants and identities first (so more layers become int8).
     options: the pass's options: method ("minmax", "percentile", "mse"), percentile, eval_samples,
-    random_calibration, seed.
+    random_calibration, seed, int8_io (True: int8 graph inputs and outputs, scale / zero point in
+    `graph.io_qparams` and the report; "inputs" or "outputs" for one side).
     """
     graph = load(source, input_shapes).copy()
     steps: list[Pass] = [get_pass("canonicalize")] if canonicalize else []

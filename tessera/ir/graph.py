@@ -81,6 +81,9 @@ class Graph:
         self._names: set[str] = set()  # value names
         self._node_names: set[str] = set()
         self._counter = [0]  # shared suffix counter for fresh names
+        # int8 graph inputs/outputs that stand for real numbers: value name -> (scale, zero_point),
+        # real = (q - zero_point) * scale (quantize-int8 with int8_io; backends document them)
+        self.io_qparams: dict[str, tuple[float, int]] = {}
 
     # ---- naming ----------------------------------------------------------------------------------
     def unique_name(self, base: str) -> str:
@@ -248,6 +251,7 @@ class Graph:
             remap.update((id(o), c) for o, c in zip(node.outputs, clone.outputs))
             new.nodes.append(clone)
         new.outputs = [remap[id(v)] for v in self.outputs]
+        new.io_qparams = dict(self.io_qparams)
         return new
 
     def __iter__(self) -> Iterator[Node]:

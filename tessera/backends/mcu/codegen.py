@@ -3,7 +3,8 @@ model_weights.c/.h (every constant as a const array in flash)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -35,6 +36,7 @@ class CModel:
     outputs: tuple[Value, ...]
     steps: tuple[Step, ...]
     tables: tuple[Table, ...]
+    io_qparams: Mapping[str, tuple[float, int]] = field(default_factory=dict)  # int8 inputs/outputs
 
     @property
     def weight_bytes(self) -> int:
@@ -62,10 +64,12 @@ def generate(graph: Graph, plan: ArenaPlan) -> CModel:
         head = f"the MCU backend cannot compile model {graph.name!r}"
         head += f" (ops it lacks: {', '.join(ops)})" if ops else ""
         raise TargetError(head + ":\n  " + "\n  ".join(missing) + "\nUse --target reference, or rewrite these nodes.")
-    return CModel(graph.name, plan, tuple(graph.inputs), tuple(graph.outputs), tuple(steps), tuple(ctx.tables))
+    return CModel(
+        graph.name, plan, tuple(graph.inputs), tuple(graph.outputs), tuple(steps), tuple(ctx.tables), graph.io_qparams
+    )
 
 
-def _io_macros(kind: str, values: tuple[Value, ...]) -> list[str]:
+def _io_macros(kind: str, values: tuple[Value, ...], io_qparams: Mapping[str, tuple[float, int]]) -> list[str]:
     lines = []
     for i, v in enumerate(values):
         up = f"TESSERA_MODEL_{kind.upper()}_{i}"
@@ -75,6 +79,13 @@ def _io_macros(kind: str, values: tuple[Value, ...]) -> list[str]:
             f"#define {up}_BYTES {v.type.nbytes}u",
             f"typedef {C_TYPES[v.dtype]} tessera_model_{kind}_{i}_t;",
         ]
+        if v.name in io_qparams:
+            scale, zero_point = io_qparams[v.name]
+            lines += [
+                "/* int8 quantized: real = (q - ZERO_POINT) * SCALE; q = clamp(round(real / SCALE) + ZERO_POINT) */",
+                f"#define {up}_SCALE {float(np.float32(scale)).hex()}f /* {float(np.float32(scale)):.9g} */",
+                f"#define {up}_ZERO_POINT ({int(zero_point)})",
+            ]
     return lines
 
 
@@ -93,8 +104,8 @@ def model_h(cm: CModel) -> str:
         f"#define TESSERA_MODEL_NUM_STEPS {len(cm.steps)}",
         f"#define TESSERA_MODEL_NUM_INPUTS {len(cm.inputs)}",
         f"#define TESSERA_MODEL_NUM_OUTPUTS {len(cm.outputs)}",
-        *_io_macros("input", cm.inputs),
-        *_io_macros("output", cm.outputs),
+        *_io_macros("input", cm.inputs, cm.io_qparams),
+        *_io_macros("output", cm.outputs, cm.io_qparams),
         "",
         "/* Where to write input `index` before a run: a buffer of tessera_model_input_bytes(index) bytes",
         " * inside the arena (NULL when out of range). */",

@@ -11,6 +11,7 @@ from tessera.ir.dtypes import DType
 from tessera.ir.graph import Node
 from tessera.ir.ops import (
     activation,
+    cast,
     conv,
     elementwise,
     identity,
@@ -29,7 +30,7 @@ from tessera.ir.ops._spatial import Window
 from tessera.ir.ops.base import Op
 from tessera.ir.types import TensorType
 
-from .context import EmitContext, Unsupported, broadcast_strides, collapse, contiguous_strides, numel
+from .context import C_TYPES, EmitContext, Unsupported, broadcast_strides, collapse, contiguous_strides, numel
 
 Emitter = Callable[[Node, EmitContext], str]
 EMITTERS: dict[type[Op], Emitter] = {}
@@ -72,6 +73,23 @@ def emit_dropout(node: Node, ctx: EmitContext) -> str:
         raise Unsupported("the Dropout mask output is not supported")
     x, y = node.inputs[0], node.output
     return f"tk_copy({ctx.ptr(y, None)}, {ctx.ptr(x, None)}, {y.type.nbytes}u);"
+
+
+@emits(cast.Cast, cast.CastLike)
+def emit_cast(node: Node, ctx: EmitContext) -> str:
+    """Integer or bool to float32 / another integer (a mask input made float, as BERT does). A float to
+    integer cast is refused: out-of-range and NaN values have no defined result in C."""
+    x, y = node.inputs[0], node.output
+    if x.dtype.is_float and x.dtype is not y.dtype:
+        raise Unsupported(f"Cast from {x.dtype.value} to {y.dtype.value} (only integer/bool sources are cast)")
+    src, dst = C_TYPES.get(x.dtype), C_TYPES.get(y.dtype)
+    if src is None or dst is None:
+        raise Unsupported(f"Cast from {x.dtype.value} to {y.dtype.value}, a dtype the MCU backend lacks")
+    xp, yp = ctx.ptr(x, None), ctx.ptr(y, None)
+    return (
+        f"{{ const {src} *cx = (const {src} *){xp}; {dst} *cy = ({dst} *){yp};\n"
+        f"  for (uint32_t i = 0; i < {numel(y.shape)}u; ++i) cy[i] = ({dst})cx[i]; }}"
+    )
 
 
 @emits(shape_ops.Transpose)

@@ -25,6 +25,12 @@ from tessera.passes.quantize.report import QuantizeReport, constant_bytes, measu
 from tessera.passes.quantize.rules import RULES
 from tessera.passes.registry import register_pass
 
+INT8_IO: dict[bool | str, tuple[bool, bool]] = {  # option -> (int8 inputs, int8 outputs)
+    False: (False, False),
+    True: (True, True),
+    "inputs": (True, False),
+    "outputs": (False, True),
+}
 SAMPLE_KEEP = 4096  # values kept per tensor and calibration input for percentile / MSE ranges
 
 FLOAT_REASONS = {
@@ -37,7 +43,9 @@ FLOAT_REASONS = {
 @dataclass(frozen=True, eq=False)
 class QuantizeInt8(Pass):
     """Options: calibration (iterable of input dicts), method (minmax | percentile | mse),
-    percentile, random_calibration (N random inputs when no data is given), eval_samples, seed."""
+    percentile, random_calibration (N random inputs when no data is given), eval_samples, seed,
+    int8_io (False: float inputs and outputs; True: int8 inputs and outputs; "inputs" / "outputs":
+    only those; their scale and zero point are in the report and Graph.io_qparams)."""
 
     name = "quantize-int8"
     calibration: Sequence[Sample] | None = None
@@ -46,6 +54,7 @@ class QuantizeInt8(Pass):
     random_calibration: int = 0
     eval_samples: int = 4
     seed: int = 0
+    int8_io: bool | str = False
 
     def options(self) -> dict[str, Any]:
         opts = super().options()
@@ -59,7 +68,9 @@ class QuantizeInt8(Pass):
         keep = 0 if self.method == "minmax" else SAMPLE_KEEP
         cal = calibrate(graph, samples, keep=keep, seed=self.seed)
         ranges = {name: choose_range(obs, self.method, self.percentile) for name, obs in cal.observations.items()}
-        lw = Lowering(graph, ranges)
+        if self.int8_io not in INT8_IO:
+            raise PassError(f"quantize-int8: int8_io={self.int8_io!r}; use one of {', '.join(map(repr, INT8_IO))}")
+        lw = Lowering(graph, ranges, *INT8_IO[self.int8_io])
         for node in graph.nodes:
             if node.name in lw.fused:
                 continue
@@ -79,6 +90,7 @@ class QuantizeInt8(Pass):
             layers,
             lw.float_layers,
             outputs,
+            dict(quantized.io_qparams),
         )
         return PassResult(quantized, bool(lw.layers), report)
 

@@ -3,17 +3,19 @@
 Nodes are visited in execution order. Each value of the source graph may get a float version
 (named as in the source) and an int8 version (named NAME_i8, with its QParams); either is made on
 demand from the other by DequantizeLinear / QuantizeLinear, so boundaries appear only where float
-and int8 ops meet. Graph inputs and outputs stay float. A rule (rules.py) either emits int8 nodes
-or returns the reason the node stays float.
+and int8 ops meet. Graph inputs and outputs stay float unless `int8_inputs` / `int8_outputs` ask
+for int8 ones (same names; their scale and zero point go to `Graph.io_qparams`). A rule (rules.py)
+either emits int8 nodes or returns the reason the node stays float.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from tessera.ir.dtypes import DType
 from tessera.ir.graph import Graph, Node, Value
 from tessera.ir.ops.activation import Relu
 from tessera.ir.ops.clip import Clip
@@ -48,6 +50,8 @@ class FloatLayer:
 class Lowering:
     src: Graph
     ranges: Mapping[str, tuple[float, float]]  # value name -> calibrated (lo, hi)
+    int8_inputs: bool = False
+    int8_outputs: bool = False
     dst: Graph = field(init=False)
     layers: list[QuantizedLayer] = field(default_factory=list)
     float_layers: list[FloatLayer] = field(default_factory=list)
@@ -60,7 +64,12 @@ class Lowering:
         self.dst = Graph(self.src.name)
         self._reserved = {v.name for v in self.src.values()}  # float versions keep the source names
         for v in self.src.inputs:
-            self._float[id(v)] = self.dst.add_input(v.name, v.type)
+            p = self.qparams_of(v) if self.int8_inputs and v.users else None
+            if p is None:
+                self._float[id(v)] = self.dst.add_input(v.name, v.type)
+                continue
+            self._int8[id(v)] = (self.dst.add_input(v.name, v.type.with_dtype(DType.INT8)), p)
+            self.dst.io_qparams[v.name] = (p.scale, p.zero_point)
 
     # ---- values ----------------------------------------------------------------------------------
     def float_of(self, v: Value) -> Value:
@@ -72,8 +81,9 @@ class Lowering:
             q, p = self._int8[id(v)]
             scale = self.const(f"{v.name}_scale", np.float32(p.scale))
             zp = self.const(f"{v.name}_zero_point", np.int8(p.zero_point))
+            name = v.name if v.name not in self.dst._names else self.fresh(f"{v.name}_float")
             made = self.dst.add_node(
-                DequantizeLinear, [q, scale, zp], name=f"{v.name}_dequantize", output_names=[v.name]
+                DequantizeLinear, [q, scale, zp], name=f"{v.name}_dequantize", output_names=[name]
             ).output
         self._float[id(v)] = made
         return made
@@ -148,8 +158,19 @@ class Lowering:
         return None
 
     def finish(self) -> Graph:
-        self.dst.outputs = [self.float_of(v) for v in self.src.outputs]
+        self.dst.outputs = [self._output(v) for v in self.src.outputs]
         return self.dst
+
+    def _output(self, v: Value) -> Value:
+        if not self.int8_outputs or self.qparams_of(v) is None:
+            return self.float_of(v)
+        q, p = self.int8_of(v)
+        if q.producer is not None and q.name != v.name and v.name not in self.dst._names:
+            old = q.name
+            self.dst.rename(q, v.name)  # the caller reads the output under its float name
+            self.layers = [replace(x, int8_value=v.name) if x.int8_value == old else x for x in self.layers]
+        self.dst.io_qparams[q.name] = (p.scale, p.zero_point)
+        return q
 
 
 def activation_bounds(p: QParams, lo: float, hi: float) -> tuple[int, int]:

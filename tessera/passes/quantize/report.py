@@ -55,6 +55,7 @@ class QuantizeReport(Report):
     layers: list[LayerError] = field(default_factory=list)
     float_layers: list[FloatLayer] = field(default_factory=list)
     outputs: list[OutputError] = field(default_factory=list)
+    io_qparams: dict[str, tuple[float, int]] = field(default_factory=dict)  # int8 graph inputs/outputs
 
     @property
     def size_ratio(self) -> float:
@@ -73,6 +74,10 @@ class QuantizeReport(Report):
             lines.append(
                 f"output {o.name}: SQNR {o.sqnr_db:.1f} dB, max |err| {o.max_abs_error:.4g} "
                 f"(float max |y| {o.max_abs_float:.4g}){top1}"
+            )
+        for name, (scale, zp) in self.io_qparams.items():
+            lines.append(
+                f"int8 graph input/output {name}: scale {scale:.6g}, zero point {zp} (real = (q - zp) * scale)"
             )
         lines.append(f"{'layer':<28} {'op':<10} {'int8 op':<16} {'scale':>10} {'zp':>5} {'SQNR dB':>8}")
         for x in self.layers:
@@ -102,16 +107,17 @@ def measure(
     sig = dict.fromkeys([x.name for x in layers], 0.0)
     noise = dict.fromkeys(sig, 0.0)
     outs: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {v.name: [] for v in src.outputs}
+    io = dst.io_qparams
     for sample in samples:
         ref = execute(src, sample, capture=True)
-        got = execute(dst, sample, capture=True)
+        got = execute(dst, quantize_inputs(dst, sample), capture=True)
         for x in layers:
             f = ref[x.output].astype(np.float64)
             q = (got[x.int8_value].astype(np.float64) - x.zero_point) * x.scale
             sig[x.name] += float(np.sum(f * f))
             noise[x.name] += float(np.sum((f - q) ** 2))
         for name in outs:
-            outs[name].append((ref[name], got[name]))
+            outs[name].append((ref[name], dequantize(got[name], *io[name]) if name in io else got[name]))
     layer_errors = [
         LayerError(
             x.name,
@@ -127,6 +133,25 @@ def measure(
         for x in layers
     ]
     return layer_errors, [_output_error(name, pairs) for name, pairs in outs.items()]
+
+
+def quantize_inputs(graph: Graph, sample: Sample) -> dict[str, np.ndarray]:
+    """Float inputs as an int8-I/O graph takes them: int8 at the recorded scale and zero point
+    (round half to even and saturate, as QuantizeLinear does); other inputs as they are."""
+    out = {}
+    for v in graph.inputs:
+        x = np.asarray(sample[v.name])
+        if v.name in graph.io_qparams:
+            scale, zp = graph.io_qparams[v.name]
+            x = np.clip(np.rint(x.astype(np.float32) / np.float32(scale)).astype(np.float64) + zp, -128, 127).astype(
+                np.int8
+            )
+        out[v.name] = x
+    return out
+
+
+def dequantize(q: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
+    return (q.astype(np.float32) - np.float32(zero_point)) * np.float32(scale)
 
 
 def _output_error(name: str, pairs: list[tuple[np.ndarray, np.ndarray]]) -> OutputError:

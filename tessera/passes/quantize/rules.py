@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from tessera.ir.graph import Node, Value
-from tessera.ir.ops._fixed_point import quantize_multiplier
+from tessera.ir.ops._fixed_point import INT32_MAX, quantize_multiplier
 from tessera.ir.ops.activation import Relu
 from tessera.ir.ops.clip import Clip
 from tessera.ir.ops.conv import Conv
@@ -109,15 +109,20 @@ def _weighted(
     py = lw.qparams_of(out)
     if py is None:
         return "its output has no calibrated range"
-    xq, px = lw.int8_of(x)
     scales = weight_scales(w, 0)
-    bias = quantize_bias(np.zeros(w.shape[0]) if b is None else b, px.scale, scales)
+    b = np.zeros(w.shape[0]) if b is None else b
+    reals = px.scale * scales / py.scale
+    reason = _int32_overflow(b, px, scales, reals, int(np.prod(w.shape[1:])))
+    if reason is not None:
+        return reason
+    xq, px = lw.int8_of(x)
+    bias = quantize_bias(b, px.scale, scales)
     attrs = {
         **extra,
         "x_scale": px.scale,
         "x_zero_point": px.zero_point,
         "w_scale": tuple(scales),
-        **_output_stage(py, px.scale * scales / py.scale, lo, hi),
+        **_output_stage(py, reals, lo, hi),
     }
     inputs = [
         xq,
@@ -126,6 +131,25 @@ def _weighted(
     ]
     _emit(lw, node, op, inputs, attrs, out, py, fused, scales)
     return None
+
+
+def _int32_overflow(b: np.ndarray, px: QParams, scales: np.ndarray, reals: np.ndarray, taps: int) -> str | None:
+    """Why the int8 layer could leave int32 (so it stays float), or None when it provably cannot.
+
+    The accumulator is bias_q + sum over `taps` of w_q * (x_q - x_zp), with |w_q| <= 127 and
+    |x_q - x_zp| <= 255, then shifted left by the multiplier's positive shift. A saturated bias
+    would change the layer's result, so a layer that could overflow is kept in float instead."""
+    bias_q = np.abs(np.rint(b.astype(np.float64) / (px.scale * scales)))
+    worst = float(bias_q.max(initial=0.0)) + taps * 127 * 255
+    left = max(0, max(quantize_multiplier(float(r))[1] for r in np.atleast_1d(reals)))
+    if worst * (1 << left) <= INT32_MAX:
+        return None
+    c = int(np.argmax(bias_q))
+    return (
+        f"int32 accumulator could overflow: bias {float(b[c]):.4g} at input scale {px.scale:.3g} x weight scale "
+        f"{float(scales[c]):.3g} is {bias_q[c]:.3g} as int32 (limit {INT32_MAX}; {taps} taps, left shift {left}); "
+        "kept float rather than saturating the bias (widen the calibration range of its input to quantize it)"
+    )
 
 
 def conv(lw: Lowering, node: Node) -> str | None:
