@@ -69,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="an option of the target (repeatable); `tessera targets` lists each target's options",
     )
+    c.add_argument("--tune", type=int, metavar="TRIALS", help="cpu target: MetaSchedule trials (needs --tuning-db)")
+    c.add_argument("--tuning-db", metavar="PATH", help="cpu target: tuning database folder, reused across compiles")
+    c.add_argument("--threads", type=int, metavar="N", help="cpu target: worker threads at run time")
     c.set_defaults(func=_compile)
 
     c = sub.add_parser("targets", help="list the compile targets and their options")
@@ -160,9 +163,17 @@ def _compile(args: argparse.Namespace) -> None:
         passes=passes,
         out_dir=args.out,
         input_shapes=_shapes(args.input_shape),
-        target_options=_key_values(args.target_option, "--target-option"),
+        target_options=_target_options(args),
     )
     _emit(args, result.to_dict(), result.render_text())
+
+
+def _target_options(args: argparse.Namespace) -> dict[str, Any]:
+    """--target-option pairs plus the friendlier --tune / --tuning-db / --threads flags."""
+    options = _key_values(args.target_option, "--target-option")
+    flags = {"tune": args.tune, "tuning_db": args.tuning_db, "threads": args.threads}
+    options.update({k: v for k, v in flags.items() if v is not None})
+    return options
 
 
 def _key_values(specs: list[str], flag: str) -> dict[str, Any]:
