@@ -70,6 +70,7 @@ def tune(mod: Any, target: Any, trials: int, db_dir: str | None) -> tuple[Any, T
             database=database,
             measure_callbacks=[*ms.MeasureCallback.create("default"), progress.callback()],
             task_scheduler="round-robin",
+            cost_model=_cost_model(),
         )
     with target, database, tvm.transform.PassContext(opt_level=3):
         mod = relax.transform.MetaScheduleApplyDatabase(enable_warning=False)(mod)
@@ -85,6 +86,16 @@ def tune(mod: Any, target: Any, trials: int, db_dir: str | None) -> tuple[Any, T
     return mod, summary
 
 
+def _cost_model() -> str:
+    """XGBoost's cost model when xgboost is installed; otherwise candidates are picked at random."""
+    try:
+        import xgboost  # noqa: F401
+    except ImportError:
+        print("[tune] xgboost is not installed: candidates are chosen at random (pip install xgboost)", file=sys.stderr)
+        return "random"
+    return "xgb"
+
+
 class _Progress:
     """Prints one line per measured batch: task, trials so far, best time."""
 
@@ -95,11 +106,12 @@ class _Progress:
         self.total = 0
 
     def callback(self) -> Any:
+        from tvm.ir.utils import derived_object
         from tvm.s_tir import meta_schedule as ms
 
         progress = self
 
-        @ms.derived_object
+        @derived_object
         class Report(ms.measure_callback.PyMeasureCallback):
             def apply(self, scheduler: Any, task_id: int, candidates: Any, builds: Any, runs: Any) -> None:
                 progress.record(task_id, runs)

@@ -35,7 +35,10 @@ def _div(ctx: Ctx, a: list[relax.Expr]) -> relax.Expr:
 
 
 def _same_shape(ctx: Ctx, a: list[relax.Expr]) -> list[relax.Expr]:
-    return [R.broadcast_to(x, ctx.out.shape) if t.shape != ctx.out.shape else x for x, t in zip(a, ctx.in_types)]
+    return [
+        ctx.bb.emit(R.broadcast_to(x, ctx.out.shape)) if t.shape != ctx.out.shape else x
+        for x, t in zip(a, ctx.in_types)
+    ]
 
 
 def _mod(ctx: Ctx, a: list[relax.Expr]) -> relax.Expr:
