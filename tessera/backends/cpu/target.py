@@ -17,6 +17,7 @@ OPTIONS = {
     "tune": "MetaSchedule trials in total (default 0: untuned default schedules)",
     "tuning_db": "folder of the tuning database; reused by later compiles (default: none kept)",
     "threads": "worker threads at run time (default: one per core)",
+    "schedule": "kernels MetaSchedule did not tune: 'fixed' (parallel + vectorized, default) or 'tvm' (TVM's loops)",
 }
 
 
@@ -44,17 +45,23 @@ class CpuArtifact:
 
 def build(graph: Graph, options: Mapping[str, Any]) -> CpuArtifact:
     _require_tvm()
+    from tessera.backends.cpu import schedule
     from tessera.backends.cpu.build import compile_module, host_target
     from tessera.backends.cpu.lower import lower
     from tessera.backends.cpu.runtime import CpuModule, Signature
-    from tessera.backends.cpu.tuning import tune
+    from tessera.backends.cpu.tuning import prepare, tune
 
     trials, db, threads = _options(options)
+    fixed = _schedule_option(options)
     target = host_target(threads)
     mod = lower(graph)
     summary = None
     if trials or db:
         mod, summary = tune(mod, target, trials, db)
+    elif fixed:
+        mod = prepare(mod, target)
+    if fixed:
+        mod, _, _ = schedule.apply(mod)
     executable = compile_module(mod, target)
     return CpuArtifact(CpuModule(executable, Signature.of(graph, str(target), threads)), summary)
 
@@ -68,6 +75,13 @@ def _options(options: Mapping[str, Any]) -> tuple[int, str | None, int | None]:
     if trials and not db:
         raise TargetError("cpu target option tune needs tuning_db=FOLDER to keep the tuning records")
     return trials, None if db is None else str(db), threads
+
+
+def _schedule_option(options: Mapping[str, Any]) -> bool:
+    value = options.get("schedule", "fixed")
+    if value not in ("fixed", "tvm"):
+        raise TargetError(f"cpu target option schedule must be 'fixed' or 'tvm', got {value!r}")
+    return value == "fixed"
 
 
 def load(folder: str | Path):  # -> runtime.CpuModule

@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 
+BUILD_TIMEOUT_S = 600.0
+
+
 @dataclass(frozen=True)
 class TuningSummary:
     database: str
@@ -71,6 +74,10 @@ def tune(mod: Any, target: Any, trials: int, db_dir: str | None) -> tuple[Any, T
             measure_callbacks=[*ms.MeasureCallback.create("default"), progress.callback()],
             task_scheduler="round-robin",
             cost_model=_cost_model(),
+            # generous timeouts: a worker's first job imports TVM, which takes tens of seconds on a
+            # busy machine; with TVM's 30 s default the workers time out and restart forever
+            builder=ms.builder.LocalBuilder(max_workers=1, timeout_sec=BUILD_TIMEOUT_S),
+            runner=ms.runner.LocalRunner(timeout_sec=BUILD_TIMEOUT_S),
         )
     with target, database, tvm.transform.PassContext(opt_level=3):
         mod = relax.transform.MetaScheduleApplyDatabase(enable_warning=False)(mod)
