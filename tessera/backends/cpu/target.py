@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,10 @@ OPTIONS = {
 
 
 def _require_tvm() -> None:
+    # TVM sizes its worker pool once, at first use, to half the logical cores (it assumes
+    # hyperthreads): on a 2-core machine that is 1 worker, and config_threadpool cannot grow it later.
+    # One worker per core; `threads` then picks how many run.
+    os.environ.setdefault("TVM_NUM_THREADS", str(os.cpu_count() or 1))
     try:
         import tvm  # noqa: F401
     except ImportError:

@@ -14,7 +14,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-
 BUILD_TIMEOUT_S = 600.0
 
 

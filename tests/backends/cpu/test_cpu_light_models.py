@@ -9,7 +9,7 @@ from _cpu_helpers import assert_cpu_matches_reference, require_tvm
 from tessera.models_zoo.light import randomized_light_model
 
 FAST = ["squeezenet", "shufflenet"]
-SLOW = ["alexnet", "densenet121", "inception_v1", "inception_v2", "resnet50", "vgg19", "zfnet512"]
+SLOW = ["bvlc_alexnet", "densenet121", "inception_v1", "inception_v2", "resnet50", "vgg19", "zfnet512"]
 
 
 @pytest.mark.parametrize("name", [*FAST, *(pytest.param(n, marks=pytest.mark.slow) for n in SLOW)])
