@@ -78,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE.npz",
         help="calibration inputs: one array per graph input, first axis = sample index",
     )
+    c.add_argument("--tune", type=int, metavar="TRIALS", help="cpu target: MetaSchedule trials (needs --tuning-db)")
+    c.add_argument("--tuning-db", metavar="PATH", help="cpu target: tuning database folder, reused across compiles")
+    c.add_argument("--threads", type=int, metavar="N", help="cpu target: worker threads at run time")
     c.set_defaults(func=_compile)
 
     c = model_cmd("schedule", "find a low-memory node order (peak, lower bound, arena) for a model as imported")
@@ -196,9 +199,16 @@ def _compile(args: argparse.Namespace) -> None:
 
 
 def _target_options(args: argparse.Namespace) -> dict[str, Any]:
+    """--target-option pairs plus the friendlier target flags (--ram-kb, --tune, --threads, ...)."""
     options = _key_values(args.target_option, "--target-option")
-    budgets = {"ram_kb": args.ram_kb, "flash_kb": args.flash_kb}
-    options.update({k: v for k, v in budgets.items() if v is not None})
+    flags = {
+        "ram_kb": args.ram_kb,
+        "flash_kb": args.flash_kb,
+        "tune": args.tune,
+        "tuning_db": args.tuning_db,
+        "threads": args.threads,
+    }
+    options.update({k: v for k, v in flags.items() if v is not None})
     return options
 
 

@@ -1,0 +1,172 @@
+"""Latency of the cpu target against onnxruntime and eager PyTorch, in the same run.
+
+    PYTHONPATH=. python benchmarks/cpu.py --models light:squeezenet,light:resnet50 --threads 1,2
+    PYTHONPATH=. python benchmarks/cpu.py --tune 256 --tuning-db tuning/   # adds the tuned column
+
+Default models: mobilenetv2, resnet18, bert-tiny, vit-tiny from `tessera.zoo` (skipped with a note
+when the zoo is not installed); `light:NAME` takes a model bundled with the onnx wheel (random
+weights, no PyTorch column). Each figure is the median of --repeat runs after --warmup runs; ratios
+are latency over onnxruntime's (below 1 means faster than onnxruntime). Columns: "TVM loops" is the
+cpu target with TVM's default loop nests (schedule=tvm), "fixed sched" the default cpu target (a
+fixed parallel + vectorized schedule, no search), "tuned" MetaSchedule records plus the fixed
+schedule for untuned kernels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+import tessera
+from tessera.cli import random_inputs
+from tessera.ir.graph import Graph
+
+ZOO_DEFAULT = "mobilenetv2,resnet18,bert-tiny,vit-tiny"
+
+
+@dataclass
+class Row:
+    model: str
+    threads: int
+    ort_ms: float
+    torch_ms: float | None
+    tvm_loops_ms: float | None
+    untuned_ms: float | None
+    tuned_ms: float | None
+
+
+def median_ms(fn: Callable[[], Any], warmup: int, repeat: int) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1e3
+
+
+def load_model(name: str) -> tuple[Graph, Any] | None:
+    """(graph, torch module and example inputs or None); None when the zoo is missing."""
+    if name.startswith("light:"):
+        from tessera.models_zoo.light import randomized_light_model
+
+        return tessera.compile(randomized_light_model(name.removeprefix("light:"), seed=0)).graph, None
+    try:
+        from tessera import zoo  # type: ignore[attr-defined]
+    except ImportError:
+        print(f"note: tessera.zoo is not installed; skipping {name}", file=sys.stderr)
+        return None
+    model = zoo.get(name)
+    graph = tessera.compile(tessera.load(model.module, example_inputs=model.example_inputs)).graph
+    return graph, model
+
+
+def ort_runner(graph: Graph, inputs: dict[str, np.ndarray], threads: int) -> Callable[[], Any]:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(
+        tessera.export_onnx(graph).SerializeToString(), options, providers=["CPUExecutionProvider"]
+    )
+    return lambda: session.run(None, inputs)
+
+
+def torch_runner(model: Any, threads: int) -> Callable[[], Any]:
+    import torch
+
+    torch.set_num_threads(threads)
+    module = model.module.eval()
+    args = tuple(model.example_inputs)
+
+    def run() -> Any:
+        with torch.inference_mode():
+            return module(*args)
+
+    return run
+
+
+def measure(name: str, args: argparse.Namespace) -> list[Row]:
+    loaded = load_model(name)
+    if loaded is None:
+        return []
+    graph, model = loaded
+    inputs = random_inputs(graph, 0)
+    start = time.perf_counter()
+    untuned = tessera.compile(graph, target="cpu", passes=[])
+    print(f"{name}: untuned build {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    tvm_loops = tessera.compile(graph, target="cpu", passes=[], target_options={"schedule": "tvm"})
+    tuned = None
+    if args.tune:
+        start = time.perf_counter()
+        options = {"tune": args.tune, "tuning_db": f"{args.tuning_db}/{name.replace(':', '_')}"}
+        tuned = tessera.compile(graph, target="cpu", passes=[], target_options=options)
+        summary = tuned.artifact.tuning
+        print(f"{name}: tuned build {time.perf_counter() - start:.1f} s, {summary}", file=sys.stderr)
+    _check(graph, untuned, inputs)
+    rows = []
+    for threads in args.threads:
+        ort_ms = median_ms(ort_runner(graph, inputs, threads), args.warmup, args.repeat)
+        torch_ms = median_ms(torch_runner(model, threads), args.warmup, args.repeat) if model else None
+
+        def timed(result: tessera.CompileResult | None, n: int = threads) -> float | None:
+            return median_ms(lambda: result.run(inputs, threads=n), args.warmup, args.repeat) if result else None
+
+        rows.append(Row(name, threads, ort_ms, torch_ms, timed(tvm_loops), timed(untuned), timed(tuned)))
+        print(_line(rows[-1]), flush=True)
+    return rows
+
+
+def _check(graph: Graph, result: tessera.CompileResult, inputs: dict[str, np.ndarray]) -> None:
+    """A benchmark of wrong answers is worthless: compare with the reference executor first."""
+    want = tessera.run(graph, inputs)
+    got = result.run(inputs)
+    for k, v in want.items():
+        if v.dtype.kind == "f":
+            np.testing.assert_allclose(got[k], v, rtol=1e-3, atol=1e-4 * max(1.0, float(np.abs(v).max())))
+
+
+def _fmt(ms: float | None, ort_ms: float) -> str:
+    return "-" if ms is None else f"{ms:9.2f} ({ms / ort_ms:5.2f}x)"
+
+
+HEADER = (
+    f"{'model':<18} {'thr':>3} {'onnxruntime ms':>14} {'torch ms (x)':>18} {'TVM loops ms (x)':>18} "
+    f"{'fixed sched ms (x)':>18} {'tuned ms (x)':>18}"
+)
+
+
+def _line(r: Row) -> str:
+    return (
+        f"{r.model:<18} {r.threads:>3} {r.ort_ms:14.2f} {_fmt(r.torch_ms, r.ort_ms):>18} "
+        f"{_fmt(r.tvm_loops_ms, r.ort_ms):>18} {_fmt(r.untuned_ms, r.ort_ms):>18} {_fmt(r.tuned_ms, r.ort_ms):>18}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", default=ZOO_DEFAULT, help=f"comma-separated (default {ZOO_DEFAULT})")
+    parser.add_argument("--threads", default="1,2", help="thread counts to measure (default 1,2)")
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--tune", type=int, default=0, help="MetaSchedule trials per model (0: untuned only)")
+    parser.add_argument("--tuning-db", default="tuning-db", help="folder for the tuning databases (one per model)")
+    args = parser.parse_args()
+    args.threads = [int(t) for t in args.threads.split(",")]
+    print(HEADER)
+    for name in args.models.split(","):
+        measure(name, args)
+    print("x = latency / onnxruntime latency at the same thread count (lower is better)")
+
+
+if __name__ == "__main__":
+    main()

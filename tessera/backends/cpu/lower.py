@@ -1,0 +1,85 @@
+"""Lower a Tessera graph to a TVM Relax module: one `main` function whose parameters are the graph
+inputs, in order, and which returns a tuple of the graph outputs, in order.
+
+Model-given names never reach TVM: parameters are `input0, input1, ...`, kernels are named after
+their op type. Constants are embedded in the module (the saved library carries the weights).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tessera.errors import UnsupportedOpError
+from tessera.ir.graph import Graph, Value
+from tessera.ir.ops.base import all_ops
+
+
+def supported_ops() -> list[str]:
+    """Ops the CPU target lowers."""
+    from tessera.backends.cpu.lowering import RULES
+
+    return sorted(RULES)
+
+
+def missing_ops() -> list[str]:
+    """Registered ops the CPU target cannot lower yet, as `domain::name` for non-ONNX domains."""
+    from tessera.backends.cpu.lowering import RULES
+
+    return sorted(_qualified(op.domain, op.name) for op in all_ops() if _qualified(op.domain, op.name) not in RULES)
+
+
+def _qualified(domain: str, name: str) -> str:
+    return f"{domain}::{name}" if domain else name
+
+
+def check_supported(graph: Graph) -> None:
+    from tessera.backends.cpu.lowering import RULES
+
+    missing = sorted({_qualified(n.op.domain, n.op.name) for n in graph.nodes} - set(RULES))
+    if missing:
+        first = next(n for n in graph.nodes if _qualified(n.op.domain, n.op.name) in missing)
+        raise UnsupportedOpError(
+            f"cpu target: graph {graph.name!r} uses op(s) {', '.join(missing)} that the TVM lowering lacks "
+            f"(first: node {first.name!r}); compile for the reference target instead"
+        )
+
+
+def lower(graph: Graph):  # -> tvm.IRModule
+    from tvm import relax
+
+    from tessera.backends.cpu.lowering import RULES, Ctx
+
+    check_supported(graph)
+    bb = relax.BlockBuilder()
+    params = [relax.Var(f"input{i}", relax.TensorType(v.shape, v.dtype.value)) for i, v in enumerate(graph.inputs)]
+    env: dict[int, relax.Expr] = {id(v): p for v, p in zip(graph.inputs, params)}
+    with bb.function("main", params):
+        with bb.dataflow():
+            for node in graph.nodes:
+                args = [_value(v, env) for v in node.inputs]
+                ctx = Ctx(bb, node)
+                try:
+                    result = RULES[_qualified(node.op.domain, node.op.name)](ctx, args)
+                except UnsupportedOpError:
+                    raise
+                except Exception as err:  # a TVM failure is reported with the node that caused it
+                    raise UnsupportedOpError(
+                        f"cpu target: cannot lower node {node.name!r} ({node.op.name}): {type(err).__name__}: "
+                        f"{str(err).splitlines()[0] if str(err) else ''}"
+                    ) from err
+                results = result if isinstance(result, list) else [result]
+                for out, expr in zip(node.outputs, results):
+                    env[id(out)] = expr if isinstance(expr, relax.Var) else bb.emit(expr)
+            outputs = bb.emit_output(relax.Tuple([_value(v, env) for v in graph.outputs]))
+        bb.emit_func_output(outputs)
+    return bb.finalize()
+
+
+def _value(v: Value, env: dict[int, object]):  # -> relax.Expr
+    if id(v) not in env:
+        if v.data is None:
+            raise UnsupportedOpError(f"cpu target: value {v.name!r} is used before it is computed")
+        from tessera.backends.cpu.lowering._ctx import constant
+
+        env[id(v)] = constant(np.asarray(v.data))
+    return env[id(v)]

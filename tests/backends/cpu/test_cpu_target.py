@@ -1,0 +1,74 @@
+"""The cpu target end to end: compile, run, save, reload without recompiling, threads, errors."""
+
+import json
+
+import numpy as np
+import pytest
+from _cpu_helpers import assert_cpu_matches_reference, require_tvm
+from conftest import chain_graph
+
+import tessera
+from tessera.backends.cpu import load
+from tessera.backends.cpu.lower import missing_ops, supported_ops
+from tessera.cli import main
+from tessera.errors import ExecutionError, TargetError
+
+
+def test_chain_graph_matches_reference() -> None:
+    assert_cpu_matches_reference(chain_graph())
+
+
+def test_saved_library_reloads_with_same_outputs(tmp_path) -> None:
+    require_tvm()
+    out = tmp_path / "out"
+    result = tessera.compile(chain_graph(), target="cpu", out_dir=out)
+    assert {"library", "signature", "report"} <= set(result.paths)
+    x = {"x": np.random.default_rng(3).standard_normal((2, 3)).astype(np.float32)}
+    module = load(out)
+    np.testing.assert_array_equal(module.run(x)["mul"], result.run(x)["mul"])
+    signature = json.loads((out / "model.json").read_text())
+    assert signature["inputs"] == [{"name": "x", "dtype": "float32", "shape": [2, 3]}]
+
+
+def test_threads_option_sizes_the_pool() -> None:
+    require_tvm()
+    from tessera.backends.cpu.runtime import current_threads
+
+    result = tessera.compile(chain_graph(), target="cpu", target_options={"threads": 1})
+    x = {"x": np.ones((2, 3), np.float32)}
+    result.run(x)
+    assert current_threads() == 1
+    result.run(x, threads=2)
+    assert current_threads() == 2
+
+
+def test_bad_inputs_and_options_are_tessera_errors(tmp_path) -> None:
+    require_tvm()
+    result = tessera.compile(chain_graph(), target="cpu")
+    with pytest.raises(ExecutionError, match="input 'x' must be float32"):
+        result.run({"x": np.ones((3, 2), np.float32)})
+    with pytest.raises(ExecutionError, match="missing"):
+        result.run({})
+    with pytest.raises(TargetError, match="threads=N"):
+        result.run({"x": np.ones((2, 3), np.float32)}, on="qemu")
+    with pytest.raises(TargetError, match="tuning_db"):
+        tessera.compile(chain_graph(), target="cpu", target_options={"tune": 4})
+    with pytest.raises(TargetError, match="no saved cpu module"):
+        load(tmp_path)
+
+
+def test_every_registered_op_has_a_lowering() -> None:
+    require_tvm()
+    assert missing_ops() == []
+    assert "Conv" in supported_ops()
+
+
+def test_cli_compile_cpu_and_reload(tmp_path, capsys) -> None:
+    require_tvm()
+    out = tmp_path / "sq"
+    assert main(["compile", "light:squeezenet", "--target", "cpu", "--threads", "2", "-o", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["target"] == "cpu"
+    module = load(out)
+    assert module.signature.threads == 2
+    assert main(["compile", "light:squeezenet", "--target", "cpu", "--tune", "3"]) == 2
