@@ -69,10 +69,21 @@ def lower(graph: Graph):  # -> tvm.IRModule
                     ) from err
                 results = result if isinstance(result, list) else [result]
                 for out, expr in zip(node.outputs, results):
-                    env[id(out)] = expr if isinstance(expr, relax.Var) else bb.emit(expr)
+                    env[id(out)] = var = expr if isinstance(expr, relax.Var) else bb.emit(expr)
+                    _check_shape(node.name, out, var)
             outputs = bb.emit_output(relax.Tuple([_value(v, env) for v in graph.outputs]))
         bb.emit_func_output(outputs)
     return bb.finalize()
+
+
+def _check_shape(node: str, out: Value, var) -> None:  # var: relax.Var
+    """A lowering rule must give the IR's shape; catching it here names the node at fault."""
+    shape = getattr(getattr(var, "ty", None), "shape", None)
+    dims = None if shape is None or not hasattr(shape, "values") else tuple(int(d) for d in shape.values)
+    if dims is not None and dims != tuple(out.shape):
+        raise UnsupportedOpError(
+            f"cpu target: lowering node {node!r} gave shape {dims} for {out.name!r}, the IR says {tuple(out.shape)}"
+        )
 
 
 def _value(v: Value, env: dict[int, object]):  # -> relax.Expr

@@ -113,6 +113,7 @@ def test_tensor_ops() -> None:
         _add(g, "Pad", [x], {"mode": mode, "pads": (0, 0, 1, 2, 0, 0, 2, 1), "constant_value": 1.5})
     _add(g, "Pad", [x], {"pads": (0, -2, 1, 0, 0, 0, 0, -1)})
     _add(g, "Gather", [x, idx], {"axis": 1})
+    _add(g, "Gather", [x, g.add_constant("i0", np.array(-1, np.int64))], {"axis": 2})  # 0-d index drops the axis
     _add(g, "Split", [x], {"axis": 1, "split": (3, 5)}, outputs=2)
     _add(g, "Concat", [x, x], {"axis": -1})
     _add(g, "Transpose", [x], {"perm": (0, 2, 3, 1)})

@@ -110,6 +110,8 @@ def _size_const(ctx: Ctx, values: list[int]) -> relax.Expr:
 def _gather(ctx: Ctx, a: list[relax.Expr]) -> relax.Expr:
     axis = ctx.attrs["axis"] % ctx.in_types[0].rank
     idx = _positive(ctx, a[1], _size_const(ctx, [ctx.in_types[0].shape[axis]]))
+    if ctx.in_types[1].rank == 0:  # TVM's take keeps a length-1 axis for a 0-d index: gather one, drop it
+        return R.squeeze(R.take(a[0], R.reshape(idx, (1,)), axis=axis), [axis])
     return R.take(a[0], idx, axis=axis)
 
 
