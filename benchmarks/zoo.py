@@ -59,7 +59,7 @@ EXPORTER_MODELS = [
 ]
 
 
-def measure(name: str, options: dict[str, Any]) -> dict[str, Any]:
+def measure(name: str, options: dict[str, Any], torch_export: bool = False) -> dict[str, Any]:
     model = zoo.get(name, **options)
     with torch.no_grad():
         want = model.module(*model.example_inputs).numpy()
@@ -74,6 +74,13 @@ def measure(name: str, options: dict[str, Any]) -> dict[str, Any]:
     (have,) = compiled.run(feeds).values()
     error = float(np.abs(have - want).max() / np.abs(want).max())
     s = summarize(compiled.graph)
+    route: dict[str, str] = {}
+    if torch_export:  # the default PyTorch frontend: torch.export -> ATen -> IR, no ONNX
+        start = time.perf_counter()
+        direct = tessera.load(model.module, example_inputs=model.example_inputs)
+        route["torch.export route (s)"] = f"{time.perf_counter() - start:.2f}"
+        (have,) = tessera.run(direct, feeds).values()
+        route["rel. error (export route)"] = f"{float(np.abs(have - want).max() / np.abs(want).max()):.1e}"
     return {
         "model": name,
         "options": " ".join(f"{k}={v}" for k, v in options.items()) or "defaults",
@@ -85,6 +92,7 @@ def measure(name: str, options: dict[str, Any]) -> dict[str, Any]:
         "export (s)": f"{export_s:.2f}",
         "import (s)": f"{import_s:.2f}",
         "rel. error": f"{error:.1e}",
+        **route,
     }
 
 
@@ -121,11 +129,12 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="only these model names")
     parser.add_argument("--exporters", action="store_true", help="also compare the two ONNX exporters")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    parser.add_argument("--torch-export", action="store_true", help="also time the torch.export frontend route")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     warnings.simplefilter("ignore")
     configs = [c for c in CONFIGS if not args.only or c[0] in args.only]
-    print_table([measure(name, options) for name, options in configs])
+    print_table([measure(name, options, args.torch_export) for name, options in configs])
     if args.exporters:
         zoo.export_onnx(zoo.get("mcunet-vww", resolution=32), dynamo=True)  # warm torch.export up once
         print()
