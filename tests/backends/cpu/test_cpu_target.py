@@ -11,7 +11,7 @@ import tessera
 from tessera.backends.cpu import load
 from tessera.backends.cpu.lower import missing_ops, supported_ops
 from tessera.cli import main
-from tessera.errors import ExecutionError, TargetError
+from tessera.errors import ExecutionError, TargetError, UnsupportedOpError
 
 
 def test_chain_graph_matches_reference() -> None:
@@ -57,10 +57,34 @@ def test_bad_inputs_and_options_are_tessera_errors(tmp_path) -> None:
         load(tmp_path)
 
 
-def test_every_registered_op_has_a_lowering() -> None:
+# The int8 ops of quantize-int8 (fixed-point requantization) have no TVM lowering yet: a quantized graph
+# is refused by name (docs/cpu.md). Every other registered op lowers.
+INT8_OPS = [
+    "DequantizeLinear",
+    "QuantizeLinear",
+    "ai.tessera::QAdd",
+    "ai.tessera::QAveragePool",
+    "ai.tessera::QConv",
+    "ai.tessera::QFullyConnected",
+    "ai.tessera::QMatMul",
+    "ai.tessera::QMul",
+    "ai.tessera::Requantize",
+]
+
+
+def test_every_registered_op_but_int8_has_a_lowering() -> None:
     require_tvm()
-    assert missing_ops() == []
+    assert missing_ops() == INT8_OPS
     assert "Conv" in supported_ops()
+
+
+def test_quantized_graph_is_refused_naming_the_int8_ops() -> None:
+    require_tvm()
+    rng = np.random.default_rng(0)
+    calibration = [{"x": rng.standard_normal((2, 3)).astype(np.float32)} for _ in range(4)]
+    q = tessera.quantize(chain_graph(), calibration)
+    with pytest.raises(UnsupportedOpError, match=r"uses op\(s\) .*QuantizeLinear.* that the TVM lowering lacks"):
+        tessera.compile(q.graph, target="cpu", passes=[])
 
 
 def test_cli_compile_cpu_and_reload(tmp_path, capsys) -> None:
