@@ -200,7 +200,7 @@ def _compile(args: argparse.Namespace) -> None:
 
 def _target_options(args: argparse.Namespace) -> dict[str, Any]:
     """--target-option pairs plus the friendlier target flags (--ram-kb, --tune, --threads, ...)."""
-    options = _key_values(args.target_option, "--target-option")
+    options = parse_key_values(args.target_option, "--target-option")
     flags = {
         "ram_kb": args.ram_kb,
         "flash_kb": args.flash_kb,
@@ -228,8 +228,9 @@ def load_calibration(path: Path) -> list[dict[str, np.ndarray]]:
     return [{k: a[i] for k, a in arrays.items()} for i in range(next(iter(counts.values())))]
 
 
-def _key_values(specs: list[str], flag: str) -> dict[str, Any]:
-    """KEY=VALUE pairs; values that read as int, float or true/false become those."""
+def parse_key_values(specs: list[str], flag: str) -> dict[str, Any]:
+    """KEY=VALUE pairs (`flag` names the option in errors); values that read as int, float or
+    true/false become those, and dashes in keys become underscores."""
     options: dict[str, Any] = {}
     for spec in specs:
         key, sep, text = spec.partition("=")

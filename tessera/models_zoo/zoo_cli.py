@@ -7,8 +7,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tessera.errors import TesseraError
-
 
 def add_zoo_commands(sub: Any) -> None:
     """Add the `zoo` command (with list, info, export) to the CLI's subparsers."""
@@ -40,25 +38,10 @@ def add_zoo_commands(sub: Any) -> None:
 
 
 def parse_options(pairs: list[str]) -> dict[str, Any]:
-    """KEY=VALUE strings to a dict; values become int, float or bool where they read as one."""
-    options: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, text = pair.partition("=")
-        if not sep or not key:
-            raise TesseraError(f"--option {pair!r} must look like KEY=VALUE, e.g. resolution=128")
-        options[key] = _value(text)
-    return options
+    """`--option KEY=VALUE` strings to model options (int, float or bool where they read as one)."""
+    from tessera.cli import parse_key_values
 
-
-def _value(text: str) -> Any:
-    if text.lower() in ("true", "false"):
-        return text.lower() == "true"
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
+    return parse_key_values(pairs, "--option")
 
 
 def _describe(name: str) -> dict[str, Any]:
