@@ -71,11 +71,11 @@ def tune(mod: Any, target: Any, trials: int, db_dir: str | None) -> tuple[Any, T
                 task_weights=weights,
                 work_dir=db_dir,
                 max_trials_global=trials,
-                max_trials_per_task=per_task,
-                num_trials_per_iter=min(64, per_task),
+                max_trials_per_task=min(trials, 2 * per_task),
+                num_trials_per_iter=_per_iter(per_task),
                 database=database,
                 measure_callbacks=[*ms.MeasureCallback.create("default"), progress.callback()],
-                task_scheduler="round-robin",
+                task_scheduler="gradient",  # trials go where they cut the most latency
                 cost_model=_cost_model(),
                 builder=msworkers.builder(),
                 runner=msworkers.runner(),
@@ -92,6 +92,11 @@ def tune(mod: Any, target: Any, trials: int, db_dir: str | None) -> tuple[Any, T
         file=sys.stderr,
     )
     return mod, summary
+
+
+def _per_iter(per_task: int) -> int:
+    """Candidates measured per round: several rounds per task, so the cost model learns between them."""
+    return per_task if per_task <= 16 else min(64, max(16, per_task // 4))
 
 
 def _cost_model() -> str:
