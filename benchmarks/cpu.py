@@ -111,7 +111,7 @@ def measure(name: str, args: argparse.Namespace) -> list[Row]:
         tvm_loops = tessera.compile(graph, target="cpu", passes=[], target_options={"schedule": "tvm"})
     tuned = None
     db = Path(args.tuning_db) / name.replace(":", "_")
-    if args.tune or db.is_dir():  # --tune 0 with a database already there: apply it, tune nothing
+    if args.tune or _records(db):  # --tune 0 with records already there: apply them, tune nothing
         start = time.perf_counter()
         options = {"tune": args.tune, "tuning_db": str(db)}
         tuned = tessera.compile(graph, target="cpu", passes=[], target_options=options)
