@@ -2,6 +2,7 @@
 
     PYTHONPATH=. python benchmarks/cpu.py --models light:squeezenet,light:resnet50 --threads 1,2
     PYTHONPATH=. python benchmarks/cpu.py --tune 256 --tuning-db tuning/   # adds the tuned column
+    PYTHONPATH=. python benchmarks/cpu.py --tuning-db tuning/   # tuned column from the records already there
 
 Default models: mobilenetv2, resnet18, bert-tiny, vit-tiny from `tessera.zoo` (skipped with a note
 when the zoo is not installed); `light:NAME` takes a model bundled with the onnx wheel (random
@@ -20,6 +21,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -104,15 +106,21 @@ def measure(name: str, args: argparse.Namespace) -> list[Row]:
     start = time.perf_counter()
     untuned = tessera.compile(graph, target="cpu", passes=[])
     print(f"{name}: untuned build {time.perf_counter() - start:.1f} s", file=sys.stderr)
-    tvm_loops = tessera.compile(graph, target="cpu", passes=[], target_options={"schedule": "tvm"})
+    tvm_loops = None
+    if not args.skip_tvm_loops:
+        tvm_loops = tessera.compile(graph, target="cpu", passes=[], target_options={"schedule": "tvm"})
     tuned = None
-    if args.tune:
+    db = Path(args.tuning_db) / name.replace(":", "_")
+    if args.tune or _records(db):  # --tune 0 with records already there: apply them, tune nothing
         start = time.perf_counter()
-        options = {"tune": args.tune, "tuning_db": f"{args.tuning_db}/{name.replace(':', '_')}"}
+        options = {"tune": args.tune, "tuning_db": str(db)}
         tuned = tessera.compile(graph, target="cpu", passes=[], target_options=options)
         summary = tuned.artifact.tuning
         print(f"{name}: tuned build {time.perf_counter() - start:.1f} s, {summary}", file=sys.stderr)
-    _check(graph, untuned, inputs)
+        print(f"{name}: the database holds {_records(db)} measured candidates", file=sys.stderr)
+    for result in (untuned, tuned):
+        if result is not None:
+            _check(graph, result, inputs)
     rows = []
     for threads in args.threads:
         ort_ms = median_ms(ort_runner(graph, inputs, threads), args.warmup, args.repeat)
@@ -124,6 +132,12 @@ def measure(name: str, args: argparse.Namespace) -> list[Row]:
         rows.append(Row(name, threads, ort_ms, torch_ms, timed(tvm_loops), timed(untuned), timed(tuned)))
         print(_line(rows[-1]), flush=True)
     return rows
+
+
+def _records(db: Path) -> int:
+    """Candidates measured into a MetaSchedule database so far (one JSON line each)."""
+    path = db / "database_tuning_record.json"
+    return sum(1 for _ in path.open()) if path.is_file() else 0
 
 
 def _check(graph: Graph, result: tessera.CompileResult, inputs: dict[str, np.ndarray]) -> None:
@@ -158,8 +172,11 @@ def main() -> None:
     parser.add_argument("--threads", default="1,2", help="thread counts to measure (default 1,2)")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--tune", type=int, default=0, help="MetaSchedule trials per model (0: untuned only)")
-    parser.add_argument("--tuning-db", default="tuning-db", help="folder for the tuning databases (one per model)")
+    parser.add_argument(
+        "--tune", type=int, default=0, help="MetaSchedule trials per model (0: only apply a database already there)"
+    )
+    parser.add_argument("--skip-tvm-loops", action="store_true", help="leave out the slow TVM-loops column")
+    parser.add_argument("--tuning-db", default="tuning-db", help="folder of the tuning databases (one per model)")
     args = parser.parse_args()
     args.threads = [int(t) for t in args.threads.split(",")]
     print(HEADER)

@@ -5,11 +5,15 @@ Per block: the outer spatial loops are fused and run in parallel; the innermost 
 split by a vector-friendly factor and, for reductions, moved inside the reduction loops (each
 vector lane accumulates one output), then vectorized. A block this rule cannot handle keeps
 TVM's default loop nest (still correct, only slower); `apply` returns how many kernels it scheduled.
+Kernels built around an NCHW conv2d get conv_schedule.py's register-blocked schedule instead (the
+blocks before the conv, such as padding, still get the generic rule).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from tessera.backends.cpu import conv_schedule
 
 VECTOR_FACTORS = (16, 8, 4)
 
@@ -23,15 +27,29 @@ def apply(mod: Any) -> tuple[Any, int, int]:
         if not isinstance(func, tirx.PrimFunc) or (func.attrs is not None and func.attrs.get("tirx.is_scheduled")):
             continue
         total += 1
-        sch = s_tir.Schedule(func)
-        try:
-            for block in sch.get_child_blocks(sch.get_sblock("root")):
-                _schedule_block(sch, block)
-        except Exception:  # this kernel keeps its default loop nest: slower, never wrong
+        sch = _scheduled(s_tir, func, conv=True) or _scheduled(s_tir, func, conv=False)
+        if sch is None:  # this kernel keeps its default loop nest: slower, never wrong
             continue
         mod[gv] = sch.mod["main"].with_attr("tirx.is_scheduled", True)
         scheduled += 1
     return mod, scheduled, total
+
+
+def _scheduled(s_tir: Any, func: Any, conv: bool) -> Any:
+    """A schedule of `func`: register-blocked conv2d (conv_schedule.py) or the generic rule per block."""
+    sch = s_tir.Schedule(func)
+    try:
+        blocks = sch.get_child_blocks(sch.get_sblock("root"))
+        hot = next((i for i, b in enumerate(blocks) if conv_schedule.is_conv(sch, b)), None) if conv else None
+        if conv and hot is None:
+            return None
+        for block in blocks if hot is None else blocks[:hot]:
+            _schedule_block(sch, block)
+        if hot is not None:
+            conv_schedule.schedule_conv(sch, blocks[hot], list(blocks[hot + 1 :]))
+    except Exception:
+        return None
+    return sch
 
 
 def _schedule_block(sch: Any, block: Any) -> None:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-BUILD_TIMEOUT_S = 600.0
+from tessera.backends.cpu import msworkers
 
 
 @dataclass(frozen=True)
@@ -60,24 +60,26 @@ def tune(mod: Any, target: Any, trials: int, db_dir: str | None) -> tuple[Any, T
     todo = [t for t in tasks if database.query_tuning_record(t.dispatched[0], target, t.task_name) is None]
     progress = _Progress([t.task_name for t in todo], trials)
     if trials and todo:
-        contexts, weights = ms.relax_integration.extracted_tasks_to_tune_contexts(todo, work_dir=db_dir)
         per_task = max(1, math.ceil(trials / len(todo)))
-        ms.tune_tasks(
-            tasks=contexts,
-            task_weights=weights,
-            work_dir=db_dir,
-            max_trials_global=trials,
-            max_trials_per_task=per_task,
-            num_trials_per_iter=min(64, per_task),
-            database=database,
-            measure_callbacks=[*ms.MeasureCallback.create("default"), progress.callback()],
-            task_scheduler="round-robin",
-            cost_model=_cost_model(),
-            # generous timeouts: a worker's first job imports TVM, which takes tens of seconds on a
-            # busy machine; with TVM's 30 s default the workers time out and restart forever
-            builder=ms.builder.LocalBuilder(max_workers=1, timeout_sec=BUILD_TIMEOUT_S),
-            runner=ms.runner.LocalRunner(timeout_sec=BUILD_TIMEOUT_S),
+        msworkers.import_tensor_intrinsics()  # before TuneContext imports it the slow way
+        contexts, weights = ms.relax_integration.extracted_tasks_to_tune_contexts(
+            todo, work_dir=db_dir, strategy=msworkers.search_strategy(per_task), seed=0
         )
+        with msworkers.torchless_workers():
+            ms.tune_tasks(
+                tasks=contexts,
+                task_weights=weights,
+                work_dir=db_dir,
+                max_trials_global=trials,
+                max_trials_per_task=min(trials, 2 * per_task),
+                num_trials_per_iter=_per_iter(per_task),
+                database=database,
+                measure_callbacks=[*ms.MeasureCallback.create("default"), progress.callback()],
+                task_scheduler="gradient",  # trials go where they cut the most latency
+                cost_model=_cost_model(),
+                builder=msworkers.builder(),
+                runner=msworkers.runner(),
+            )
     with target, database, tvm.transform.PassContext(opt_level=3):
         mod = relax.transform.MetaScheduleApplyDatabase(enable_warning=False)(mod)
     tuned = len({name for name in progress.measured})
@@ -90,6 +92,11 @@ def tune(mod: Any, target: Any, trials: int, db_dir: str | None) -> tuple[Any, T
         file=sys.stderr,
     )
     return mod, summary
+
+
+def _per_iter(per_task: int) -> int:
+    """Candidates measured per round: several rounds per task, so the cost model learns between them."""
+    return per_task if per_task <= 16 else min(64, max(16, per_task // 4))
 
 
 def _cost_model() -> str:

@@ -1,0 +1,71 @@
+"""A register-blocked schedule for NCHW conv2d kernels (regular and pointwise), the CNNs' hot spot.
+
+The output is tiled by 8 channels x up to 8 columns: those 8 x 8 sums stay in registers (the
+accumulator buffer is local and, with the column loop unrolled and the channel loop vectorized,
+LLVM keeps it in vector registers) while the reduction loops (input channels, kernel rows, kernel
+columns) run outside them. Each step loads one vector of 8 weights and broadcasts one input value
+per column: 8 FMAs per weight load. The weights of the 8 output channels are repacked per tile to
+[in channels, kh, kw, 8] (a small copy, amortized over the whole output row) so that vector load is
+contiguous. The fused epilogue (bias, residual add, ReLU/clip) runs on the tile while it is in
+registers. Depthwise and other grouped convs keep the generic schedule (schedule.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+LANES = 8  # AVX2: 8 float32 lanes
+COLUMN_TILES = (8, 7, 6, 4, 2, 1)  # output columns per tile; resnet/mobilenet widths 112, 56, 28, 14, 7
+
+
+def is_conv(sch: Any, block: Any) -> bool:
+    """A conv2d_nchw block: n, f, y, x spatial then rc, ry, rx reduction, with F a multiple of 8."""
+    stmt = sch.get(block)
+    if not stmt.name_hint.startswith("conv2d_nchw"):
+        return False
+    kinds = [iv.iter_type for iv in stmt.iter_vars]
+    if kinds != [0, 0, 0, 0, 2, 2, 2] or len(stmt.reads) != 2:
+        return False
+    return int(stmt.iter_vars[1].dom.extent) % LANES == 0
+
+
+def schedule_conv(sch: Any, block: Any, consumers: list[Any]) -> None:
+    """Schedule `block` (see is_conv) with its elementwise `consumers` (in order) fused onto its tiles."""
+    for consumer in consumers[:-1]:
+        sch.compute_inline(consumer)
+    n, f, y, x, rc, ry, rx = sch.get_loops(block)
+    width = int(sch.get(x).extent)
+    tile = next(t for t in COLUMN_TILES if width % t == 0)
+    fo, fi = sch.split(f, [None, LANES])
+    xo, xi = sch.split(x, [None, tile])
+    sch.reorder(n, fo, y, xo, rc, ry, rx, xi, fi)
+    if consumers:
+        sch.set_scope(block, 0, "local")
+        epilogue = consumers[-1]
+    else:
+        epilogue = sch.cache_write(block, 0, "global")
+        sch.set_scope(block, 0, "local")
+    sch.reverse_compute_at(epilogue, xo)
+    _pack_weights(sch, block)
+    sch.parallel(sch.fuse(n, fo, y))
+    sch.unroll(xi)
+    sch.vectorize(fi)
+    sch.decompose_reduction(block, rc)  # the init block inherits the unroll and vectorize
+    _vectorize_epilogue(sch, epilogue)
+
+
+def _pack_weights(sch: Any, block: Any) -> None:
+    """Copy the weights to [f/8, c, kh, kw, 8] once per call, in parallel (8/(H*W) of the FMAs)."""
+    packed = sch.cache_read(block, 1, "global")
+    sch.transform_layout(block, ("read", 1), lambda f, c, h, w: (f // LANES, c, h, w, f % LANES))
+    loops = sch.get_loops(packed)
+    sch.parallel(sch.fuse(*loops[:2]))
+
+
+def _vectorize_epilogue(sch: Any, epilogue: Any) -> None:
+    loops = sch.get_loops(epilogue)
+    # the epilogue's own loops under xo: (n?, f, y?, x) of extents (1, 8, 1, tile)
+    inner = [lp for lp in loops[2:] if int(sch.get(lp).extent) > 1]
+    if len(inner) == 2:
+        sch.reorder(inner[1], inner[0])
+        sch.vectorize(inner[0])
