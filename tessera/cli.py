@@ -84,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     c.set_defaults(func=_compile)
 
     c = model_cmd("schedule", "find a low-memory node order (peak, lower bound, arena) for a model as imported")
-    c.add_argument("--method", default="ilp", help="imported, rpo, greedy, dp, hmcos or ilp (default: ilp)")
+    c.add_argument("--method", default="ilp", help="imported, rpo, greedy, dp, hmcos, lns or ilp (default: ilp)")
     c.add_argument("--time-limit", type=float, default=10.0, help="seconds for the search (default: 10)")
     c.add_argument("--inplace", action="store_true", help="count HMCOS's in-place rule for elementwise ops")
     c.set_defaults(func=_schedule)

@@ -40,7 +40,7 @@ def test_schedule_methods_reach_the_optimum_or_say_they_did_not(g: Graph) -> Non
     for method in ("ilp", "dp"):
         r = schedule(g, method, time_limit_s=5.0, model=HMCOS)
         assert r.optimal and r.peak_bytes == best == r.lower_bound_bytes and r.gap == 0.0
-    for method in ("imported", "rpo", "greedy", "hmcos"):
+    for method in ("imported", "rpo", "greedy", "hmcos", "lns"):
         r = schedule(g, method, time_limit_s=2.0, model=HMCOS)
         assert r.lower_bound_bytes <= best <= r.peak_bytes
         assert r.optimal == (r.peak_bytes == r.lower_bound_bytes)
@@ -49,16 +49,15 @@ def test_schedule_methods_reach_the_optimum_or_say_they_did_not(g: Graph) -> Non
 @settings(max_examples=20, deadline=None, derandomize=True)
 @given(random_dag(max_nodes=12))
 def test_ilp_is_never_worse_than_any_heuristic(g: Graph) -> None:
-    peaks = {
-        m: schedule(g, m, time_limit_s=1.0, model=HMCOS).peak_bytes for m in ("imported", "rpo", "greedy", "hmcos")
-    }
+    methods = ("imported", "rpo", "greedy", "hmcos", "lns")
+    peaks = {m: schedule(g, m, time_limit_s=1.0, model=HMCOS).peak_bytes for m in methods}
     assert schedule(g, "ilp", time_limit_s=1.0, model=HMCOS).peak_bytes <= min(peaks.values())
 
 
-def test_hmcos_and_ilp_are_deterministic_for_a_limit() -> None:
+def test_hmcos_lns_and_ilp_are_deterministic_for_a_limit() -> None:
     from _pass_helpers import random_graph
 
     g = random_graph(7, size=60)
-    for method in ("hmcos", "ilp"):
+    for method in ("hmcos", "lns", "ilp"):
         first, second = (schedule(g, method, time_limit_s=1.0, model=HMCOS) for _ in range(2))
         assert first.order == second.order and first.lower_bound_bytes == second.lower_bound_bytes

@@ -30,7 +30,7 @@ class ScheduleReport(Report):
 @register_pass
 @dataclass(frozen=True)
 class MemorySchedule(Pass):
-    """Reorder nodes to minimise the liveness peak. `method`: imported, rpo, greedy, dp, hmcos, ilp.
+    """Reorder nodes to minimise the liveness peak. `method`: imported, rpo, greedy, dp, hmcos, lns, ilp.
     `inplace` counts HMCOS's in-place rule (only sound if kernels write elementwise outputs in place),
     `include_constants` adds the weights. The new order never has a higher peak than the old one."""
 

@@ -2,7 +2,8 @@
 
 `schedule(graph, method)` runs one scheduler from SCHEDULERS and returns a ScheduleResult: the order
 (node names), its peak under the memory model, a proven lower bound, and how it was found. Methods:
-imported, rpo, greedy (heuristics), dp (exact, budgeted), hmcos (hierarchical), ilp (fusion +
+imported, rpo, greedy (heuristics), dp (exact, budgeted), hmcos (hierarchical), lns (hmcos, then
+band search around the peak), ilp (fusion +
 decomposition + CP-SAT, the seed paper's method)."""
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from tessera.ir.graph import Graph
 from tessera.passes.memory.model import PLAIN, MemoryModel
 from tessera.passes.memory.schedule.base import Outcome
 from tessera.passes.memory.schedule.basic import greedy, imported, reverse_post_order
+from tessera.passes.memory.schedule.bounds import proven_bound
 from tessera.passes.memory.schedule.dp import solve_dp
 from tessera.passes.memory.schedule.fusion import fuse
 from tessera.passes.memory.schedule.hmcos import best_heuristic, hmcos
 from tessera.passes.memory.schedule.ilp_driver import ilp
+from tessera.passes.memory.schedule.lns import lns
 from tessera.passes.memory.schedule.problem import Problem, build_problem
-from tessera.passes.memory.schedule.structure import lower_bound, topology
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,8 @@ SCHEDULERS: dict[str, Scheduler] = {
     "rpo": lambda p, _: Outcome(reverse_post_order(p)),
     "greedy": lambda p, _: Outcome(greedy(p)),
     "dp": _dp,
-    "hmcos": lambda p, limit: Outcome(hmcos(p, limit)),
+    "hmcos": lambda p, limit: Outcome(hmcos(p, limit, target=proven_bound(p))),
+    "lns": lambda p, limit: Outcome(lns(p, limit, proven_bound(p))),
     "ilp": ilp,
 }
 
@@ -80,7 +83,7 @@ def schedule(
     out = SCHEDULERS[method](p, time_limit_s)
     p.check_order(out.order)
     peak = p.peak(out.order)
-    bound = min(peak, max(out.lower_bound, lower_bound(p, topology(p))))
+    bound = min(peak, max(out.lower_bound, proven_bound(p, out.order)))
     optimal = out.optimal or bound == peak
     status = "optimal" if optimal else out.status
     elapsed = time.perf_counter() - start

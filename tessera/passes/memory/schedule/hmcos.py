@@ -36,15 +36,21 @@ def best_heuristic(p: Problem) -> list[int]:
 
 
 def improve(
-    p: Problem, order: Sequence[int], solve_part: PartSolver, budget: Budget, widths: Sequence[int] = (24, 40, 64)
+    p: Problem,
+    order: Sequence[int],
+    solve_part: PartSolver,
+    budget: Budget,
+    widths: Sequence[int] = (24, 40, 64),
+    target: int = 0,
 ) -> list[int]:
-    """Re-order windows around the peak steps until none of them improves (or time runs out)."""
+    """Re-order windows around the peak steps until none of them improves, the work runs out, or
+    the peak reaches `target` (a proven lower bound: nothing is left to gain)."""
     order = list(order)
     curve = p.curve(order)
     # a window that failed stays failed while its nodes, the nodes before it and its peak are the same
     # (the part is then the same problem): remember it by those, across improvements elsewhere
     stuck: set[tuple[int, int, int]] = set()
-    while not budget.exhausted:
+    while not budget.exhausted and max(curve) > target:
         peak = max(curve)
         tries = [
             (max(0, s - w + off), w)
@@ -75,13 +81,14 @@ def improve(
     return order
 
 
-def hmcos(p: Problem, time_limit_s: float, budget: Budget | None = None) -> list[int]:
-    """Deterministic for a given limit: the search spends work units (Budget), not seconds."""
+def hmcos(p: Problem, time_limit_s: float, budget: Budget | None = None, target: int = 0) -> list[int]:
+    """Deterministic for a given limit: the search spends work units (Budget), not seconds. It stops
+    early when the peak reaches `target` (a proven lower bound)."""
     budget = budget or Budget.for_limit(time_limit_s)
     order = best_heuristic(p)
-    while not budget.exhausted:
+    while not budget.exhausted and p.peak(order) > target:
         before = p.peak(order), p.curve(order).count(p.peak(order))
-        order = improve(p, order, dp_part(budget), budget)
+        order = improve(p, order, dp_part(budget), budget, target=target)
         order = delay_cones(p, order, budget)
         if (p.peak(order), p.curve(order).count(p.peak(order))) >= before:
             break

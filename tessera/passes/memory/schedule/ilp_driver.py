@@ -1,6 +1,7 @@
 """The `ilp` method: the seed paper's pipeline, plus decomposition.
 
-1. Warm start: the hierarchical heuristic (best of RPO / greedy, DP-improved around the peak).
+1. Warm start: the lns method (the hierarchical heuristic, then band search on windows around the
+   peak: lns.py), or a basic heuristic order if one is better.
 2. Parts: steps around the peak are re-ordered by CP-SAT on the fused part (windows of the order; a
    part's optimum given the rest is exact, so each accepted window lowers the peak).
 3. Proof by DP: the exact DP over fused units, pruned at the peak found, within a time share; when it
@@ -15,13 +16,15 @@ import time
 
 from tessera.passes.memory.schedule.base import WORK_PER_S, Budget, Outcome
 from tessera.passes.memory.schedule.basic import greedy, imported, reverse_post_order
+from tessera.passes.memory.schedule.bounds import proven_bound
 from tessera.passes.memory.schedule.decompose import Part, part, splice
 from tessera.passes.memory.schedule.dp import solve_dp
 from tessera.passes.memory.schedule.fusion import fuse
-from tessera.passes.memory.schedule.hmcos import PartSolver, hmcos, improve
+from tessera.passes.memory.schedule.hmcos import PartSolver, improve
 from tessera.passes.memory.schedule.ilp import solve_ilp
+from tessera.passes.memory.schedule.lns import lns
 from tessera.passes.memory.schedule.problem import Problem
-from tessera.passes.memory.schedule.structure import lower_bound, topology
+from tessera.passes.memory.schedule.structure import topology
 
 WHOLE_LIMIT = 160  # nodes: a segment up to this size goes to CP-SAT whole
 
@@ -37,7 +40,7 @@ def cpsat_part(seconds: float, total: float) -> PartSolver:
         if limit < 0.2:
             return None
         spent[0] += limit
-        result = solve_ilp(q, topo, fuse(q), list(range(q.n)), lower_bound(q, topo), limit)
+        result = solve_ilp(q, topo, fuse(q), list(range(q.n)), proven_bound(q), limit)
         return result.order if result.peak < peak else None
 
     return solve
@@ -60,16 +63,19 @@ def segments(p: Problem, order: list[int]) -> list[tuple[int, int]]:
 
 def ilp(p: Problem, time_limit_s: float) -> Outcome:
     start = time.perf_counter()
-    # the warm start is exactly what the hmcos method returns for this limit (same deterministic
-    # budget), or a heuristic order if one is better: ilp is never worse than any heuristic
-    order = hmcos(p, time_limit_s)
+    # the warm start is exactly what the lns method returns for this limit (same deterministic
+    # budget), or a basic heuristic order if one is better: ilp is never worse than either
+    target = proven_bound(p)
+    order = lns(p, time_limit_s, target)
     order = min((order, imported(p), reverse_post_order(p), greedy(p)), key=p.peak)
+    if p.peak(order) == target:  # the cut bound proves it
+        return Outcome(order, target, True, "optimal", {"proof": "cut"})
     # every later phase has a fixed share of the limit in deterministic units (DP states, CP-SAT
     # deterministic seconds); the wall clock (twice the limit) is only a safety net
     safety = start + 2 * time_limit_s
     windows = Budget(int(WORK_PER_S * time_limit_s), safety)
-    order = improve(p, order, cpsat_part(2.0, 0.15 * time_limit_s), windows, (48, 80))
-    bound = lower_bound(p)
+    order = improve(p, order, cpsat_part(2.0, 0.1 * time_limit_s), windows, (48, 80))
+    bound = target
     proof = solve_dp(p, fuse(p), p.peak(order), int(WORK_PER_S * 0.05 * time_limit_s), safety)
     if proof.proven:  # the DP exhausted every order below the peak: it is optimal (or it found one)
         order = proof.order if proof.order is not None else order
@@ -83,7 +89,7 @@ def ilp(p: Problem, time_limit_s: float) -> Outcome:
         piece = part(p, order, a, b)
         q = piece.problem
         topo = topology(q)
-        result = solve_ilp(q, topo, fuse(q), list(range(q.n)), lower_bound(q, topo), share)
+        result = solve_ilp(q, topo, fuse(q), list(range(q.n)), proven_bound(q), share)
         solved += 1
         proven_parts += result.proven
         bound = max(bound, result.bound)
