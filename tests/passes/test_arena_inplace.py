@@ -109,3 +109,19 @@ def test_smaller_output_frees_the_rest_of_its_input(monkeypatch, method: str) ->
     assert plan.peak_bytes == 1616 and plan.arena_bytes == 1616 and plan.optimal
     assert plan.slot_profile().peak_values == (e.name, "x")
     assert plan_arena(g, method, 16).arena_bytes == 3216
+
+
+def test_schedulers_refuse_the_kernel_rule_model() -> None:
+    from tessera.passes.memory import schedule
+
+    with pytest.raises(PassError, match="kernel_inplace"):
+        schedule(_graph(), "greedy", model=MemoryModel(kernel_inplace=True))
+
+
+def test_memory_plan_pass_option() -> None:
+    from tessera.passes import get_pass
+
+    report = get_pass("memory-plan", inplace=True).run(_graph()).report
+    assert report.inplace and len(report.aliases) == 3 and report.arena_bytes == 3200
+    assert "aliases: 3" in report.render_text()
+    assert not get_pass("memory-plan").run(_graph()).report.aliases
