@@ -34,6 +34,7 @@ import tessera
 from tessera import zoo
 from tessera.backends.mcu import default_planner
 from tessera.backends.mcu.budget import STACK_BYTES
+from tessera.backends.reference import execute
 from tessera.passes import available_passes
 
 BOARD_KB = 4096
@@ -116,7 +117,7 @@ def main() -> None:
             print(f"  done {name}", file=sys.stderr)
     head = ("model", "weights KiB", "flash KiB (ELF)", "arena KiB baseline", "arena KiB Tessera no in-place",
             "arena KiB Tessera", "baseline/Tessera", "peak KiB (in place)", "link.ld RAM KiB",
-            "instructions (QEMU M4)")  # fmt: skip
+            "instructions (QEMU M4)", "QEMU vs reference")  # fmt: skip
     print_table(head, rows)
     if kernels:
         print("\nper-kernel instructions on QEMU (all models run above, summed per op):")
@@ -128,30 +129,34 @@ def main() -> None:
 def measure(name: str, base: Any, mine: Any, no_alias: Any, qemu: bool, kernels: dict[str, list[int]]) -> tuple:
     plan_b, plan_t = base.artifact.cmodel.plan, mine.artifact.cmodel.plan
     weights = mine.artifact.cmodel.weight_bytes
-    instr = flash = ram = "-"
+    instr = flash = ram = check = "-"
     if qemu and weights < (BOARD_KB - 64) * 1024:
         ram_kb = PART_KB if plan_t.arena_bytes + STACK_BYTES <= PART_KB * 1024 else BOARD_KB
-        run = run_qemu(mine, kernels, ram_kb)
+        run, check = run_qemu(mine, kernels, ram_kb)
         instr, flash, ram = f"{run.instructions / 1e6:.2f}M", f"{run.flash_bytes / 1024:.0f}", str(ram_kb)
     return (name, f"{weights / 1024:.0f}", flash, f"{plan_b.arena_bytes / 1024:.1f}",
             f"{no_alias.artifact.cmodel.plan.arena_bytes / 1024:.1f}", f"{plan_t.arena_bytes / 1024:.1f}",
             f"{plan_b.arena_bytes / max(plan_t.arena_bytes, 1):.2f}x", f"{plan_t.peak_bytes / 1024:.1f}", ram,
-            instr)  # fmt: skip
+            instr, check)  # fmt: skip
 
 
-def run_qemu(result: Any, kernels: dict[str, list[int]], ram_kb: int) -> Any:
+def run_qemu(result: Any, kernels: dict[str, list[int]], ram_kb: int) -> tuple[Any, str]:
+    """Build for `ram_kb` of SRAM, run on QEMU (plain and profiled), compare with the reference."""
     from tessera.backends.mcu import build
 
     options = {"ram_kb": ram_kb, "flash_kb": BOARD_KB, "planner": default_planner(), "inplace": True}
     artifact = build(result.graph, options)
     inputs = random_inputs(result.graph, np.random.default_rng(0))
-    _, stats = artifact.run_with_stats(inputs, on="qemu")
+    got, stats = artifact.run_with_stats(inputs, on="qemu")
+    want = execute(result.graph, inputs)
+    worst = max(float(np.max(np.abs(got[k].astype(np.float64) - want[k]), initial=0.0)) for k in want)
+    check = "bit-exact" if worst == 0 else f"max abs err {worst:.2g}"
     _, prof = artifact.run_with_stats(inputs, on="qemu", profile=True)
     by_name = {n.name: n for n in result.graph.nodes}
     for node_name, op, count in prof.steps:
         kernels[op][0] += count
         kernels[op][1] += macs(by_name[node_name])
-    return stats
+    return stats, check
 
 
 def print_table(head: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
