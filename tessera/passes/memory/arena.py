@@ -38,7 +38,7 @@ class ArenaPlan:
 
     method: str
     arena_bytes: int
-    peak_bytes: int  # liveness peak of the same order (unaligned): the arena's lower bound
+    peak_bytes: int  # liveness peak of the same order (unaligned; an in-place pair counts once): a lower bound
     alignment: int
     offsets: Mapping[str, int]
     lifetimes: tuple[Lifetime, ...]
