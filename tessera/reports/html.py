@@ -137,7 +137,8 @@ def _arena_view(graph: Graph, records: Sequence[PassRecord]) -> tuple[ArenaView 
     r = record.report.to_dict()
     align = r["alignment"]
     spans = tuple(Lifetime(t.value, -(-t.size // align) * align, t.first, t.last) for t in lifetimes(graph))
-    plan = ArenaPlan(r["method"], r["arena_bytes"], r["peak_bytes"], align, r["offsets"], spans)
+    aliases = r.get("aliases") or {}
+    plan = ArenaPlan(r["method"], r["arena_bytes"], r["peak_bytes"], align, r["offsets"], spans, aliases=aliases)
     try:
         plan.check()
     except PassError:

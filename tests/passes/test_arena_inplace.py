@@ -92,3 +92,36 @@ def test_constant_input_is_never_overwritten() -> None:
     c = g.add_constant("c", np.ones(3, np.float32))
     g.outputs.append(g.add_node(lookup("Add"), [c, x], name="add").output)
     assert [(a.node.name, a.input.name) for a in inplace_aliases(g)] == [("add", "x")]
+
+
+@pytest.mark.parametrize("method", sorted(PLANNERS))
+def test_smaller_output_frees_the_rest_of_its_input(monkeypatch, method: str) -> None:
+    """x (1600 B) -> a reduction written over it (16 B) -> a broadcast product of 1600 B: the product
+    fits beside the 16 B, where a rectangle slot of 1600 B would force 3200 B."""
+    monkeypatch.setitem(INPLACE_RULES, "ReduceSum", lambda n: InPlace(0))
+    g = Graph("stair")
+    x = g.add_input("x", TensorType(DType.FLOAT32, (4, 100)))
+    s = g.add_node(lookup("ReduceSum"), [x], {"axes": (1,)}, name="sum").output
+    e = g.add_node(lookup("Mul"), [s, g.add_constant("c", np.ones((4, 100), np.float32))], name="bcast").output
+    g.outputs.append(g.add_node(lookup("Add"), [e, s], name="add").output)
+    plan = plan_arena(g, method, 16, inplace=True)
+    assert plan.aliases == {s.name: "x", g.outputs[0].name: e.name}
+    assert plan.peak_bytes == 1616 and plan.arena_bytes == 1616 and plan.optimal
+    assert plan.slot_profile().peak_values == (e.name, "x")
+    assert plan_arena(g, method, 16).arena_bytes == 3216
+
+
+def test_schedulers_refuse_the_kernel_rule_model() -> None:
+    from tessera.passes.memory import schedule
+
+    with pytest.raises(PassError, match="kernel_inplace"):
+        schedule(_graph(), "greedy", model=MemoryModel(kernel_inplace=True))
+
+
+def test_memory_plan_pass_option() -> None:
+    from tessera.passes import get_pass
+
+    report = get_pass("memory-plan", inplace=True).run(_graph()).report
+    assert report.inplace and len(report.aliases) == 3 and report.arena_bytes == 3200
+    assert "aliases: 3" in report.render_text()
+    assert not get_pass("memory-plan").run(_graph()).report.aliases

@@ -9,11 +9,12 @@ alignment) and an optional time limit (only solvers use it), and returns offsets
 The max load (the largest sum of aligned sizes live at one step) is a lower bound for every planner.
 
 In place (`inplace=True`): the kernel rules in tessera.passes.memory.model.INPLACE_RULES decide which
-node outputs overwrite an input (`inplace_aliases`). Each chain of such pairs becomes one slot: its
-lifetime the union of its tensors', its size the largest of theirs, and every tensor in it gets the
-slot's offset. A rule's workspace gets a slot of its own, live at that node's step only. The plan's
-`peak_bytes` is the liveness peak of those same slots (unaligned), so `ratio` still compares the
-arena with what the planner was asked to place."""
+node outputs overwrite an input (`inplace_aliases`). Each chain of such pairs is one group: every
+tensor in it gets the same offset, keeps its own size and lifetime (a staircase: a float input
+overwritten by its int8 quantization frees its other bytes at once), and the planners place the group
+as a unit. A rule's workspace gets a slot of its own, live at that node's step only. The plan's
+`peak_bytes` counts a group at each step once, at its largest member live there (unaligned): the same
+rule as the lower bound, so `ratio` still compares the arena with what the planner was asked to place."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from time import perf_counter
 from tessera.errors import PassError
 from tessera.ir.graph import Graph, Node
 from tessera.ir.liveness import Lifetime, MemoryProfile, lifetimes, profile
-from tessera.passes.memory.best_fit import best_fit, max_load
+from tessera.passes.memory.best_fit import best_fit, group_placement, load_curve, max_load
 from tessera.passes.memory.cpsat_arena import Placement, cpsat
 from tessera.passes.memory.model import inplace_aliases
 
@@ -37,7 +38,7 @@ class ArenaPlan:
 
     method: str
     arena_bytes: int
-    peak_bytes: int  # liveness peak of the same order (unaligned): the arena's lower bound
+    peak_bytes: int  # liveness peak of the same order (unaligned; an in-place pair counts once): a lower bound
     alignment: int
     offsets: Mapping[str, int]
     lifetimes: tuple[Lifetime, ...]
@@ -60,21 +61,24 @@ class ArenaPlan:
 
     def shared_slots(self) -> list[tuple[str, ...]]:
         """Every in-place chain of two or more tensors that share one slot, first written first."""
-        roots = sorted({self.slot_of(out)[0] for out in self.aliases}, key=lambda r: (self.offsets[r], r))
-        return [self.slot_of(r) for r in roots]
+        return sorted(chains(self.aliases), key=lambda c: (self.offsets[c[0]], c))
 
     def slot_profile(self) -> MemoryProfile:
-        """The liveness profile of the slots this plan placed (aligned sizes; an in-place chain is one
-        slot named by its first tensor): the step where the arena's lower bound is reached and what is
-        live there."""
-        groups: dict[str, list[Lifetime]] = {}
-        for t in self.lifetimes:
-            groups.setdefault(self.slot_of(t.value)[0], []).append(t)
-        slots = [
-            Lifetime(root, max(t.size for t in ts), min(t.first for t in ts), max(t.last for t in ts))
-            for root, ts in groups.items()
-        ]
-        return profile(slots, max((t.last for t in slots), default=0) + 1)
+        """The memory curve of what this plan placed (aligned sizes; tensors sharing a slot in place
+        count once per step, at the largest live there): the step where the arena's lower bound is
+        reached and the tensors live there (one name per slot, its first tensor)."""
+        curve = load_curve(self.lifetimes, chains(self.aliases))
+        if not curve:
+            return MemoryProfile((), 0, 0, ())
+        peak = max(curve)
+        at = curve.index(peak)
+        live = [t for t in self.lifetimes if t.first <= at <= t.last]
+        size = {}
+        for t in live:
+            root = self.slot_of(t.value)[0]
+            size[root] = max(size.get(root, 0), t.size)
+        names = tuple(sorted(size, key=lambda n: (-size[n], n)))
+        return MemoryProfile(tuple(curve), peak, at, names)
 
     def workspace_offset(self, node: str) -> int | None:
         """The arena offset of node `node`'s workspace, or None if it has none."""
@@ -112,9 +116,13 @@ class ArenaPlan:
                     raise PassError(f"arena plan overlaps {a.value!r} and {b.value!r}, live at the same time")
 
 
-def greedy_by_size(spans: Sequence[Lifetime], time_limit_s: float | None = None) -> dict[str, int]:
+def greedy_by_size(
+    spans: Sequence[Lifetime], time_limit_s: float | None = None, groups: Sequence = ()
+) -> dict[str, int]:
     """TFLite Micro's GreedyMemoryPlanner: largest tensor first, each at the lowest offset that does
-    not overlap a placed tensor whose lifetime intersects it."""
+    not overlap a placed tensor whose lifetime intersects it (an in-place group as one unit)."""
+    if groups:
+        return group_placement(spans, groups, lambda t: (-t.size, t.first, t.value))
     placed: list[tuple[int, Lifetime]] = []
     offsets: dict[str, int] = {}
     for t in sorted(spans, key=lambda t: (-t.size, t.first, t.value)):
@@ -151,41 +159,46 @@ def plan_arena(
     up = lambda n: -(-n // alignment) * alignment  # noqa: E731
     aliases: dict[str, str] = {}
     workspaces: dict[str, str] = {}
-    slots, extra = exact, []
+    extra: list[Lifetime] = []
     if inplace:
-        slots, extra, aliases, workspaces = _inplace_slots(graph, order, exact)
-    aligned_slots = [Lifetime(t.value, up(t.size), t.first, t.last) for t in [*slots, *extra]]
+        extra, aliases, workspaces = _inplace(graph, order, exact)
+    groups = chains(aliases)
+    aligned = [Lifetime(t.value, up(t.size), t.first, t.last) for t in [*exact, *extra]]
     start = perf_counter()
-    found = PLANNERS[method](aligned_slots, time_limit_s=time_limit_s)
+    kwargs = {"groups": groups} if groups else {}
+    found = PLANNERS[method](aligned, time_limit_s=time_limit_s, **kwargs)
     elapsed = perf_counter() - start
     placement = found if isinstance(found, Placement) else Placement(found)
-    size = max((placement.offsets[t.value] + t.size for t in aligned_slots), default=0)
-    bound = max(placement.lower_bound_bytes, max_load(aligned_slots))
+    size = max((placement.offsets[t.value] + t.size for t in aligned), default=0)
+    bound = max(placement.lower_bound_bytes, max_load(aligned, groups))
     status = "optimal" if size <= bound else placement.status
     steps = max(len(graph.nodes if order is None else order), 1)
-    peak = profile([*slots, *extra], steps).peak_bytes
-    offsets = dict(placement.offsets)
-    for out in aliases:  # every tensor of a chain at its slot's offset (the slot is named by its first)
-        offsets[out] = offsets[_root(aliases, out)]
-    spans = tuple(Lifetime(t.value, up(t.size), t.first, t.last) for t in [*exact, *extra])
+    curve = load_curve([*exact, *extra], groups)
+    peak = max(curve, default=0) if groups else profile([*exact, *extra], steps).peak_bytes
     plan = ArenaPlan(
-        method, size, peak, alignment, offsets, spans, bound, status, elapsed, dict(aliases), dict(workspaces)
+        method, size, peak, alignment, placement.offsets, tuple(aligned), bound, status, elapsed, aliases, workspaces
     )
     plan.check()
     return plan
 
 
-def _root(aliases: Mapping[str, str], name: str) -> str:
-    while name in aliases:
-        name = aliases[name]
-    return name
+def chains(aliases: Mapping[str, str]) -> list[tuple[str, ...]]:
+    """Each in-place chain (tensors that share one offset), first written first."""
+    inverse = {src: out for out, src in aliases.items()}
+    roots = sorted({src for src in aliases.values() if src not in aliases})
+    found = []
+    for root in roots:
+        chain = [root]
+        while chain[-1] in inverse:
+            chain.append(inverse[chain[-1]])
+        found.append(tuple(chain))
+    return found
 
 
-def _inplace_slots(
+def _inplace(
     graph: Graph, order: Sequence[Node] | None, exact: list[Lifetime]
-) -> tuple[list[Lifetime], list[Lifetime], dict[str, str], dict[str, str]]:
-    """(one Lifetime per in-place chain, named by its first tensor; the workspaces; output -> input
-    aliases; node -> workspace name)."""
+) -> tuple[list[Lifetime], dict[str, str], dict[str, str]]:
+    """(the workspaces' lifetimes; output -> input aliases; node -> workspace name)."""
     nodes = list(graph.nodes if order is None else order)
     step = {id(n): i for i, n in enumerate(nodes)}
     found = inplace_aliases(graph, nodes)
@@ -204,11 +217,4 @@ def _inplace_slots(
         workspaces[a.node.name] = key
         at = step[id(a.node)]
         extra.append(Lifetime(key, a.workspace_bytes, at, at))
-    groups: dict[str, list[Lifetime]] = {}
-    for t in exact:
-        groups.setdefault(_root(aliases, t.value), []).append(t)
-    slots = [
-        Lifetime(root, max(t.size for t in ts), min(t.first for t in ts), max(t.last for t in ts))
-        for root, ts in groups.items()
-    ]
-    return slots, extra, aliases, workspaces
+    return extra, aliases, workspaces

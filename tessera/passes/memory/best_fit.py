@@ -12,6 +12,12 @@ families of placement, each run with several tensor orderings; `best_fit` keeps 
   raise the stretch to its lower neighbour.
 
 Every candidate plan is valid by construction; the arena of the best one is what `best_fit` returns.
+
+Groups (in-place chains, tessera.passes.memory.arena): `groups` lists tensors that must share one
+offset; they may be live at the same step (a kernel writes one over the other), and each keeps its own
+size and lifetime, so a float input overwritten by its smaller int8 quantization frees the rest of its
+bytes at once (a staircase, not a rectangle). List placement places a group as one unit at the lowest
+offset where every member fits; skyline placement places its bounding rectangle.
 """
 
 from __future__ import annotations
@@ -42,8 +48,38 @@ def arena_size(spans: Sequence[Lifetime], offsets: Offsets) -> int:
     return max((offsets[t.value] + t.size for t in spans), default=0)
 
 
-def max_load(spans: Sequence[Lifetime]) -> int:
+Groups = Sequence[Sequence[str]]
+
+
+def load_curve(spans: Sequence[Lifetime], groups: Groups = ()) -> list[int]:
+    """Bytes live at every step; a group counts, at each step, its largest member live there."""
+    steps = max((t.last for t in spans), default=-1) + 1
+    delta = [0] * (steps + 1)
+    grouped = {name for g in groups for name in g}
+    by_name = {t.value: t for t in spans}
+    for t in spans:
+        if t.value not in grouped:
+            delta[t.first] += t.size
+            delta[t.last + 1] -= t.size
+    curve, live = [], 0
+    for d in delta[:steps]:
+        live += d
+        curve.append(live)
+    for g in groups:
+        top: dict[int, int] = {}
+        for name in g:
+            t = by_name[name]
+            for step in range(t.first, t.last + 1):
+                top[step] = max(top.get(step, 0), t.size)
+        for step, size in top.items():
+            curve[step] += size
+    return curve
+
+
+def max_load(spans: Sequence[Lifetime], groups: Groups = ()) -> int:
     """The largest sum of sizes live at one step: no placement of `spans` fits in less."""
+    if groups:
+        return max(load_curve(spans, groups), default=0)
     events: dict[int, int] = {}
     for t in spans:
         events[t.first] = events.get(t.first, 0) + t.size
@@ -53,6 +89,52 @@ def max_load(spans: Sequence[Lifetime]) -> int:
         live += events[step]
         best = max(best, live)
     return best
+
+
+def units(spans: Sequence[Lifetime], groups: Groups = ()) -> list[list[Lifetime]]:
+    """The placement units: each group's members together, every other tensor alone."""
+    by_name = {t.value: t for t in spans}
+    grouped = {name for g in groups for name in g}
+    return [[by_name[n] for n in g] for g in groups] + [[t] for t in spans if t.value not in grouped]
+
+
+def bounding(unit: Sequence[Lifetime]) -> Lifetime:
+    """One rectangle around a unit: named by its first member, its largest size, its whole lifetime."""
+    first = unit[0]
+    if len(unit) == 1:
+        return first
+    lo, hi = min(t.first for t in unit), max(t.last for t in unit)
+    return Lifetime(first.value, max(t.size for t in unit), lo, hi)
+
+
+def place_unit(unit: Sequence[Lifetime], placed: Sequence[tuple[int, Lifetime]]) -> int:
+    """The lowest offset where every member of `unit` avoids every placed tensor live with it."""
+    conflicts = [[(off, o) for off, o in placed if o.overlaps(t)] for t in unit]
+    for start in sorted({0, *(off + o.size for c in conflicts for off, o in c)}):
+        if all(off >= start + t.size or off + o.size <= start for t, c in zip(unit, conflicts) for off, o in c):
+            return start
+    raise AssertionError("unreachable: the top of every placed tensor is a candidate")
+
+
+def group_placement(spans: Sequence[Lifetime], groups: Groups, key: Key) -> Offsets:
+    """First fit of the units in `key` order (of their bounding rectangles)."""
+    placed: list[tuple[int, Lifetime]] = []
+    offsets: Offsets = {}
+    for unit in sorted(units(spans, groups), key=lambda u: key(bounding(u))):
+        start = place_unit(unit, placed)
+        for t in unit:
+            offsets[t.value] = start
+            placed.append((start, t))
+    return offsets
+
+
+def expand(offsets: Offsets, groups: Groups) -> Offsets:
+    """Give every member of a group its group's (first member's) offset."""
+    out = dict(offsets)
+    for g in groups:
+        for name in g:
+            out[name] = offsets[g[0]]
+    return out
 
 
 def overlap_lists(spans: Sequence[Lifetime]) -> dict[str, list[Lifetime]]:
@@ -134,8 +216,16 @@ def _raise_segment(segs: list[list[int]], i: int) -> None:
         del segs[i]
 
 
-def candidates(spans: Sequence[Lifetime]) -> Iterator[tuple[str, Offsets]]:
-    """Every heuristic plan with its name, e.g. 'list-size-first-fit' (TFLM's) or 'skyline-longest'."""
+def candidates(spans: Sequence[Lifetime], groups: Groups = ()) -> Iterator[tuple[str, Offsets]]:
+    """Every heuristic plan with its name, e.g. 'list-size-first-fit' (TFLM's) or 'skyline-longest'.
+    With groups: skyline placements of the units' bounding rectangles, then first fit of the units."""
+    if groups:
+        boxes = [bounding(u) for u in units(spans, groups)]
+        for name, pick in SKYLINE_PICKS.items():
+            yield f"skyline-{name}", expand(skyline_placement(boxes, pick), groups)
+        for name, key in LIST_ORDERS.items():
+            yield f"list-{name}-first-fit", group_placement(spans, groups, key)
+        return
     overlaps = overlap_lists(spans)
     for name, pick in SKYLINE_PICKS.items():
         yield f"skyline-{name}", skyline_placement(spans, pick)
@@ -145,12 +235,12 @@ def candidates(spans: Sequence[Lifetime]) -> Iterator[tuple[str, Offsets]]:
             yield f"list-{name}-{fit}", list_placement(spans, key, tightest, overlaps)
 
 
-def best_fit(spans: Sequence[Lifetime], time_limit_s: float | None = None) -> Offsets:
+def best_fit(spans: Sequence[Lifetime], time_limit_s: float | None = None, groups: Groups = ()) -> Offsets:
     """The smallest arena among the heuristic plans (ties: the first in `candidates` order).
     Stops early when a plan reaches the lower bound (the max load). `time_limit_s` is ignored."""
-    bound = max_load(spans)
+    bound = max_load(spans, groups)
     best: Offsets | None = None
-    for _, plan in candidates(spans):
+    for _, plan in candidates(spans, groups):
         if best is None or arena_size(spans, plan) < arena_size(spans, best):
             best = plan
         if arena_size(spans, best) == bound:

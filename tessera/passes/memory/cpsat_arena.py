@@ -26,12 +26,19 @@ class Placement:
     lower_bound_bytes: int = 0
 
 
-def cpsat(spans: Sequence[Lifetime], time_limit_s: float | None = None, workers: int = 2) -> Placement:
+def cpsat(
+    spans: Sequence[Lifetime], time_limit_s: float | None = None, workers: int = 2, groups: Sequence = ()
+) -> Placement:
     """Minimum-arena offsets for `spans` (sizes already aligned), proven optimal when CP-SAT can
-    within `time_limit_s` (default 5 s); never worse than `best_fit`."""
+    within `time_limit_s` (default 5 s); never worse than `best_fit`. With in-place `groups` the solver
+    is not run (its boxes cannot share an offset yet): best_fit's plan, optimal if it meets the bound."""
     limit = DEFAULT_TIME_LIMIT_S if time_limit_s is None else time_limit_s
     if limit <= 0:
         raise PassError(f"cp-sat arena planner needs a positive time limit, got {limit}")
+    if groups:
+        hint = best_fit(spans, groups=groups)
+        bound = max_load(spans, groups)
+        return Placement(hint, "optimal" if arena_size(spans, hint) <= bound else "heuristic", bound)
     start = time.perf_counter()
     hint = best_fit(spans)
     bound = max_load(spans)

@@ -89,10 +89,14 @@ class Alias:
 
 
 def inplace_aliases(graph: Graph, order: Sequence[Node] | None = None, rules: dict | None = None) -> list[Alias]:
-    """The in-place pairs of `graph` in `order` under `rules` (default INPLACE_RULES): a node whose
+    """The in-place pairs of `graph` in `order` under `rules` (default INPLACE_RULES, with the MCU
+    kernels' rules loaded): a node whose
     rule names input i writes output 0 over it when the node is that input's last reader, the input
     is an activation (not a constant) and not a graph output, and output 0 is a different value."""
-    rules = INPLACE_RULES if rules is None else rules
+    if rules is None:
+        import tessera.backends.mcu.inplace  # noqa: F401  (the kernels Tessera has register their rules)
+
+        rules = INPLACE_RULES
     nodes = list(graph.nodes if order is None else order)
     step = {id(n): i for i, n in enumerate(nodes)}
     outputs = {id(v) for v in graph.outputs}

@@ -32,11 +32,14 @@ class ArenaReport(Report):
     peak_node: str = ""
     peak_tensors: list[str] = field(default_factory=list)
     offsets: dict[str, int] = field(default_factory=dict)
+    inplace: bool = False
+    aliases: dict[str, str] = field(default_factory=dict)  # output -> the input it overwrites in place
 
     def render_text(self) -> str:
         """Every field but the offsets (one per tensor: in to_dict / report.json)."""
         data = self.to_dict()
         data.pop("offsets")
+        data["aliases"] = len(self.aliases)
         data["ratio"] = round(self.ratio, 4)
         data["peak_tensors"] = ", ".join(self.peak_tensors) or "-"
         return "\n".join(f"{key}: {value}" for key, value in data.items())
@@ -47,18 +50,20 @@ class ArenaReport(Report):
 class MemoryPlan(Pass):
     """Assign every activation an offset in one arena for the current order. `method`: a planner in
     PLANNERS (greedy-by-size, best-fit, cp-sat); `alignment`: offset and size granularity in bytes;
-    `time_limit_s`: the cp-sat planner's limit."""
+    `time_limit_s`: the cp-sat planner's limit; `inplace`: honour the kernels' in-place rules (as the
+    MCU target does by default)."""
 
     name = "memory-plan"
     method: str = "best-fit"
     alignment: int = 16
     time_limit_s: float = 5.0
+    inplace: bool = False
 
     def run(self, graph: Graph) -> PassResult:
         if self.method not in PLANNERS:
             raise PassError(f"memory-plan: unknown method {self.method!r}; available: {', '.join(sorted(PLANNERS))}")
-        plan = plan_arena(graph, self.method, self.alignment, time_limit_s=self.time_limit_s)
-        prof = memory_profile(graph)
+        plan = plan_arena(graph, self.method, self.alignment, time_limit_s=self.time_limit_s, inplace=self.inplace)
+        prof = plan.slot_profile() if self.inplace else memory_profile(graph)
         report = ArenaReport(
             method=self.method,
             alignment=self.alignment,
@@ -74,5 +79,7 @@ class MemoryPlan(Pass):
             peak_node=graph.nodes[prof.peak_step].name if graph.nodes else "",
             peak_tensors=list(prof.peak_values),
             offsets=dict(plan.offsets),
+            inplace=self.inplace,
+            aliases=dict(plan.aliases),
         )
         return PassResult(graph, False, report)

@@ -108,3 +108,22 @@ def test_int8_kernels_in_place_bit_exact_under_sanitizers(inplace: bool) -> None
         assert sum("tk_qconv2d_depthwise_inplace_i8" in s.code for s in result.artifact.cmodel.steps) == 2
     else:
         assert not ops
+
+
+def test_inplace_option_values_and_model_c_comments(tmp_path) -> None:
+    from tessera.backends.mcu.codegen import model_c
+    from tessera.cli import main as cli_main
+    from tessera.errors import TargetError
+    from tessera.frontends.onnx_export import export_onnx
+
+    g = float_chain()
+    source = model_c(_compile(g, True).artifact.cmodel)
+    assert "(in place over x)" in source and "outputs share the slot of the input they overwrite" in source
+    assert not _compile(g, "false").artifact.cmodel.plan.aliases  # the CLI passes strings
+    with pytest.raises(TargetError, match="inplace must be true or false"):
+        _compile(g, "maybe")
+    model = tmp_path / "chain.onnx"
+    model.write_bytes(export_onnx(g).SerializeToString())
+    out = tmp_path / "o"
+    assert cli_main(["compile", str(model), "--target", "mcu", "--target-option", "inplace=false", "-o", str(out)]) == 0
+    assert "In place: none" in (out / "README.md").read_text()
