@@ -4,7 +4,7 @@ odd sizes the grid does not divide; bad options give a PassError naming them."""
 
 import numpy as np
 import pytest
-from _patch_helpers import inputs, int8_cnn, int8_inputs, small_cnn
+from _patch_cnn import inputs, int8_cnn, int8_inputs, small_cnn
 
 from tessera.backends.reference import execute
 from tessera.errors import PassError

@@ -12,6 +12,7 @@ from tessera.errors import TargetError
 from tessera.ir.graph import Graph, Value
 from tessera.passes.memory.arena import ArenaPlan
 
+from . import emit_tiling  # noqa: F401  (registers Slice, InsertSlice)
 from .context import C_TYPES, EmitContext, Table, Unsupported, node_label
 from .emit_int8 import EMITTERS
 from .names import c_comment, c_string
