@@ -38,15 +38,24 @@ def _number(options: Mapping[str, Any], key: str) -> float | None:
     return number
 
 
+def _caller_inputs(options: Mapping[str, Any]) -> bool:
+    value = str(options.get("inputs") or "arena")
+    if value not in ("arena", "caller"):
+        raise TargetError(f"target option inputs must be 'arena' or 'caller', got {value!r}")
+    return value == "caller"
+
+
 def build(graph: Graph, options: Mapping[str, Any]) -> McuArtifact:
     """Plan the arena, lower every node (or list every one that cannot be), check the budgets."""
     from tessera.passes.memory.arena import plan_arena
 
     ram_kb, flash_kb = _number(options, "ram_kb"), _number(options, "flash_kb")
-    plan = plan_arena(graph, method=str(options.get("planner") or default_planner()))
-    cmodel: CModel = generate(graph, plan)
+    caller = _caller_inputs(options)
+    external = [v.name for v in graph.inputs] if caller else []
+    plan = plan_arena(graph, method=str(options.get("planner") or default_planner()), external=external)
+    cmodel: CModel = generate(graph, plan, caller_inputs=caller)
     check_budgets(graph, plan, cmodel.weight_bytes, ram_kb, flash_kb)
-    clean = {"ram_kb": ram_kb, "flash_kb": flash_kb, "planner": plan.method}
+    clean = {"ram_kb": ram_kb, "flash_kb": flash_kb, "planner": plan.method, "inputs": "caller" if caller else "arena"}
     return McuArtifact(graph, cmodel, clean)
 
 
@@ -60,6 +69,9 @@ register_target(
             "ram_kb": "SRAM budget in KiB: refuse a model whose arena + stack does not fit; sizes link.ld "
             "(default 256)",
             "flash_kb": "flash budget in KiB for the weights; sizes link.ld (default 4096)",
+            "inputs": "'arena' (default): inputs live in the arena; 'caller': the model reads each input in place "
+            "from a buffer the caller owns (tessera_model_set_input), so the arena holds none (MCUNetV2's "
+            "patch-based stage reads only patches of the image)",
             "planner": "arena planner (tessera.passes.memory.arena.PLANNERS); default best-fit when present, "
             "else greedy-by-size",
         },

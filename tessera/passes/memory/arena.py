@@ -10,7 +10,7 @@ The max load (the largest sum of aligned sizes live at one step) is a lower boun
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from time import perf_counter
 
@@ -92,14 +92,16 @@ def plan_arena(
     alignment: int = 16,
     order: Sequence[Node] | None = None,
     time_limit_s: float | None = None,
+    external: Collection[str] = (),
 ) -> ArenaPlan:
     """Plan one arena for `graph` in `order` (default: its node order) with the planner `method`.
-    `time_limit_s` bounds a solver planner (cp-sat; default 5 s); heuristics ignore it."""
+    `time_limit_s` bounds a solver planner (cp-sat; default 5 s); heuristics ignore it. Tensors named
+    in `external` (graph inputs the caller keeps) get no place in the arena."""
     if method not in PLANNERS:
         raise PassError(f"unknown arena planner {method!r}; available: {', '.join(sorted(PLANNERS))}")
     if alignment < 1:
         raise PassError(f"arena alignment must be >= 1, got {alignment}")
-    exact = lifetimes(graph, order)
+    exact = [t for t in lifetimes(graph, order) if t.value not in external]
     aligned = [Lifetime(t.value, -(-t.size // alignment) * alignment, t.first, t.last) for t in exact]
     start = perf_counter()
     found = PLANNERS[method](aligned, time_limit_s=time_limit_s)

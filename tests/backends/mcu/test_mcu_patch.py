@@ -9,6 +9,7 @@ from _patch_cnn import int8_cnn, int8_inputs, small_cnn
 
 import tessera
 from tessera.backends.reference import execute
+from tessera.errors import TargetError
 from tessera.ir import Graph
 from tessera.passes import get_pass
 
@@ -53,3 +54,22 @@ def test_memory_schedule_keeps_the_patch_order() -> None:
     from tessera.ir.liveness import memory_profile
 
     assert memory_profile(scheduled.graph).peak_bytes <= memory_profile(patched.graph).peak_bytes
+
+
+def test_caller_inputs_leave_the_arena() -> None:
+    """inputs='caller': the model reads the image in place from the application's buffer; the
+    arena shrinks by the input and the outputs stay bit-exact (host, ASan + UBSan)."""
+    require_tools(HOST_TOOLS)
+    graph = int8_cnn(int8_io=True)
+    patch = get_pass("patch-based", cut="dw2_i8", grid=2)
+    arena = tessera.compile(graph.copy(), target="mcu", passes=[patch])
+    caller = tessera.compile(graph.copy(), target="mcu", passes=[patch], target_options={"inputs": "caller"})
+    image = graph.inputs[0]
+    assert caller.artifact.cmodel.plan.arena_bytes < arena.artifact.cmodel.plan.arena_bytes
+    assert image.name not in caller.artifact.cmodel.plan.offsets
+    feeds = int8_inputs(graph, 4)
+    got = caller.run(feeds, sanitize=True)
+    for name, ref in execute(graph, feeds).items():
+        np.testing.assert_array_equal(got[name], ref, err_msg=name)
+    with pytest.raises(TargetError, match="inputs must be"):
+        tessera.compile(graph.copy(), target="mcu", passes=[], target_options={"inputs": "flash"})
