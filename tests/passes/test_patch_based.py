@@ -93,3 +93,12 @@ def test_graph_without_a_stage_is_left_alone() -> None:
 
     result = get_pass("patch-based").run(chain_graph())
     assert not result.modified and result.report.skipped == "no stage to patch"
+
+
+def test_caller_held_inputs_are_not_scored() -> None:
+    graph = small_cnn(40, 40, width=32)
+    counted = get_pass("patch-based").run(graph.copy()).report
+    caller = get_pass("patch-based", count_inputs=False).run(graph.copy()).report
+    image = graph.inputs[0].type.nbytes
+    assert caller.peak_before_bytes <= counted.peak_before_bytes
+    assert caller.peak_after_bytes <= counted.peak_after_bytes - image

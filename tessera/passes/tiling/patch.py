@@ -9,8 +9,12 @@ conv or pool keeps padding only where its region touches the image border.
 
 Options: `cut` (the stage output's tensor name) and `grid` (n); by default every cut and grid 2..4
 is tried and the one with the smallest arena kept (liveness peak first, then the `planner` arena of
-the best few). The report gives the choice, the arena and peak before and after, and the MACs
-recomputed in the halos.
+the best few). `count_inputs=False` scores without the graph inputs, for the MCU target's
+inputs="caller" mode, where the model reads the image in place (MCUNetV2: the image is read or
+decoded patch by patch and never held whole in the arena). Cuts are visited by a lower bound on
+their peak (the steps after the stage, which patching leaves alone) and the search stops when the
+bound passes the shortlist. The report gives the choice, the arena and peak before and after, and
+the MACs recomputed in the halos.
 """
 
 from __future__ import annotations
@@ -19,13 +23,14 @@ from dataclasses import dataclass
 
 from tessera.errors import PassError, ShapeError
 from tessera.ir.graph import Graph, Node, Value
-from tessera.ir.liveness import memory_profile
+from tessera.ir.liveness import lifetimes, profile
+from tessera.ir.ops._spatial import Window
 from tessera.ir.ops.tensor import Slice
 from tessera.ir.ops.tiling import InsertSlice
 from tessera.passes.base import Pass, PassResult, Report
 from tessera.passes.memory.arena import plan_arena
 from tessera.passes.registry import register_pass
-from tessera.passes.tiling.stage import WINDOWED, Region, grid_bounds, input_need, propagate, stage_of
+from tessera.passes.tiling.stage import WINDOWED, Region, grid_bounds, input_need, propagate, stage_of, windows
 
 AUTO_GRIDS = (2, 3, 4)
 SHORTLIST = 4  # candidates (best liveness peak first) that get a full arena plan
@@ -48,6 +53,11 @@ class PatchReport(Report):
     skipped: str = ""  # why the graph was left unchanged
 
 
+def _peak(graph: Graph, external: list[str]) -> int:
+    spans = [t for t in lifetimes(graph) if t.value not in external]
+    return profile(spans, max(len(graph.nodes), 1)).peak_bytes
+
+
 def graph_macs(graph: Graph) -> int:
     return sum(n.op.macs([v.type for v in n.inputs], [o.type for o in n.outputs], n.attrs) for n in graph.nodes)
 
@@ -57,9 +67,9 @@ def _slice(g: Graph, v: Value, r: tuple[int, int, int, int], name: str) -> Value
     return g.add_node(Slice, [v], attrs, name=name).output
 
 
-def _run_patch(g: Graph, stage: list[Node], cut: Value, out: Region, k: int) -> Value:
+def _run_patch(g: Graph, stage: list[Node], wins: dict[int, Window | None], cut: Value, out: Region, k: int) -> Value:
     """Add the nodes of one patch (graph-input Slices, crops, the stage ops on their regions)."""
-    regions = propagate(stage, cut, out)
+    regions = propagate(stage, wins, cut, out)
     patch: dict[int, Value] = {}
 
     def source(v: Value, need: Region) -> Value:
@@ -73,7 +83,7 @@ def _run_patch(g: Graph, stage: list[Node], cut: Value, out: Region, k: int) -> 
         return _slice(g, patch[id(v)], need.within(reg), f"{v.name}@p{k}.crop")
 
     for node in stage:
-        need, pads = input_need(node, regions[id(node.output)])
+        need, pads = input_need(node, regions[id(node.output)], wins[id(node)])
         inputs = [source(v, need) for v in node.inputs]
         attrs = dict(node.attrs)
         if pads is not None:
@@ -100,11 +110,12 @@ def patch_graph(graph: Graph, cut_name: str, grid: int) -> Graph:
     before = [n for n in g.nodes[:pos] if id(n) not in in_stage]
     after = g.nodes[pos + 1 :]
     start = len(g.nodes)
+    wins = windows(stage)
     dest: Value | None = None
     for i, (r0, r1) in enumerate(grid_bounds(h, grid)):
         for j, (c0, c1) in enumerate(grid_bounds(w, grid)):
             k = i * grid + j
-            tile = _run_patch(g, stage, cut, Region(r0, r1, c0, c1), k)
+            tile = _run_patch(g, stage, wins, cut, Region(r0, r1, c0, c1), k)
             attrs = {"starts": (r0, c0), "axes": (2, 3), "shape": None if dest else cut.shape}
             inputs = [tile] if dest is None else [dest, tile]
             dest = g.add_node(InsertSlice, inputs, attrs, name=f"{cut.name}@insert{k}").output
@@ -130,6 +141,16 @@ def candidate_cuts(graph: Graph) -> list[str]:
     return out
 
 
+def _by_bound(graph: Graph, cuts: list[str], external: list[str]) -> list[tuple[int, str]]:
+    """Cuts with a lower bound on their patched peak, smallest first: the live bytes of the steps
+    after the stage, which patching does not change."""
+    spans = [t for t in lifetimes(graph) if t.value not in external]
+    curve = profile(spans, max(len(graph.nodes), 1)).curve
+    index = {n.output.name: i for i, n in enumerate(graph.nodes) if len(n.outputs) == 1}
+    bounds = [(max(curve[index[c] + 1 :], default=0) if c in index else 0, c) for c in cuts]
+    return sorted(bounds, key=lambda b: b[0])
+
+
 @register_pass
 @dataclass(frozen=True)
 class PatchBased(Pass):
@@ -137,17 +158,21 @@ class PatchBased(Pass):
     cut: str | None = None  # the stage output's tensor name; None: try every candidate
     grid: int = 0  # patches per side; 0: try 2, 3 and 4
     planner: str = "best-fit"  # the arena planner that scores candidates
+    count_inputs: bool = True  # False: the graph inputs stay in the caller's buffers (MCU inputs=caller)
 
     def run(self, graph: Graph) -> PassResult:
         if self.grid < 0:
             raise PassError(f"patch-based: grid must be >= 1 (0 = automatic), got {self.grid}")
         cuts = [self.cut] if self.cut is not None else candidate_cuts(graph)
         grids = [self.grid] if self.grid else list(AUTO_GRIDS)
-        report = PatchReport(arena_before_bytes=plan_arena(graph, self.planner).arena_bytes)
-        report.peak_before_bytes = memory_profile(graph).peak_bytes
+        external = [] if self.count_inputs else [v.name for v in graph.inputs]
+        report = PatchReport(arena_before_bytes=plan_arena(graph, self.planner, external=external).arena_bytes)
+        report.peak_before_bytes = _peak(graph, external)
         report.macs_before = graph_macs(graph)
-        tried = []
-        for cut in cuts:
+        tried: list[tuple[int, str, int, Graph]] = []
+        for bound, cut in _by_bound(graph, cuts, external):
+            if len(tried) >= SHORTLIST and bound > sorted(t[0] for t in tried)[SHORTLIST - 1]:
+                break  # the rest of the graph alone already peaks above the shortlist
             for n in grids:
                 if self.cut is None and self.grid == 0 and n > min(graph.value(cut).shape[2:]):
                     continue
@@ -155,11 +180,11 @@ class PatchBased(Pass):
                     g = patch_graph(graph, cut, n)
                 except ShapeError as err:
                     raise PassError(f"patch-based: cut {cut!r}, grid {n}: {err}") from err
-                tried.append((memory_profile(g).peak_bytes, cut, n, g))
+                tried.append((_peak(g, external), cut, n, g))
         report.candidates = len(tried)
         best = None
         for _, cut, n, g in sorted(tried, key=lambda t: t[:3])[:SHORTLIST]:
-            arena = plan_arena(g, self.planner).arena_bytes
+            arena = plan_arena(g, self.planner, external=external).arena_bytes
             if best is None or arena < best[0]:
                 best = (arena, cut, n, g)
         if best is None or (self.cut is None and self.grid == 0 and best[0] >= report.arena_before_bytes):
@@ -170,7 +195,7 @@ class PatchBased(Pass):
         arena, cut, n, g = best
         report.cut, report.grid, report.patches = cut, n, n * n
         report.stage_nodes = len(stage_of(graph, graph.value(cut)))  # type: ignore[arg-type]
-        report.arena_after_bytes, report.peak_after_bytes = arena, memory_profile(g).peak_bytes
+        report.arena_after_bytes, report.peak_after_bytes = arena, _peak(g, external)
         report.macs_after = graph_macs(g)
         report.mac_overhead = report.macs_after / report.macs_before - 1 if report.macs_before else 0.0
         return PassResult(g, True, report)

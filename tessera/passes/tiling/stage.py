@@ -132,12 +132,12 @@ def _axis_need(o0: int, o1: int, size: int, stride: int, pad: int, extent: int) 
     return a0, a1, a0 - start, end - a1
 
 
-def input_need(node: Node, out: Region) -> tuple[Region, tuple[int, int, int, int] | None]:
+def input_need(node: Node, out: Region, win: Window | None) -> tuple[Region, tuple[int, int, int, int] | None]:
     """The region of the node's first input that output region `out` reads, and for a windowed op
-    its pads (top, left, bottom, right) for that patch. Pointwise ops read `out` from every input."""
-    if node.op not in WINDOWED:
+    (`win`: its window) its pads (top, left, bottom, right) for that patch. Pointwise ops (`win`
+    None) read `out` from every input."""
+    if win is None:
         return out, None
-    win = node_window(node)
     x = node.inputs[0]
     ext = win.extent
     r0, r1, pt, pb = _axis_need(out.r0, out.r1, x.shape[2], win.strides[0], win.pads_begin[0], ext[0])
@@ -145,12 +145,17 @@ def input_need(node: Node, out: Region) -> tuple[Region, tuple[int, int, int, in
     return Region(r0, r1, c0, c1), (pt, pl, pb, pr)
 
 
-def propagate(stage: Sequence[Node], cut: Value, out: Region) -> dict[int, Region]:
+def windows(stage: Sequence[Node]) -> dict[int, Window | None]:
+    """The window of every windowed stage node (None for pointwise ones), by node id."""
+    return {id(n): node_window(n) if n.op in WINDOWED else None for n in stage}
+
+
+def propagate(stage: Sequence[Node], wins: dict[int, Window | None], cut: Value, out: Region) -> dict[int, Region]:
     """Each stage tensor's (and graph input's) region for one patch of the cut: the union of what its
     readers need, walking the stage backwards."""
     regions: dict[int, Region] = {id(cut): out}
     for node in reversed(stage):
-        need, _ = input_need(node, regions[id(node.output)])
+        need, _ = input_need(node, regions[id(node.output)], wins[id(node)])
         for v in node.inputs:
             if not v.is_constant:
                 regions[id(v)] = need.union(regions.get(id(v)))
