@@ -186,6 +186,8 @@ class Graph:
             return
         self._claim(name, "value")
         self._names.discard(value.name)
+        if value.name in self.io_qparams:  # an int8 graph output keeps its scale and zero point
+            self.io_qparams[name] = self.io_qparams.pop(value.name)
         value.name = name
 
     def remove_unused_constants(self) -> int:

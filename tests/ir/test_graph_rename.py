@@ -6,6 +6,8 @@ import pytest
 from conftest import chain_graph
 
 from tessera.errors import VerificationError
+from tessera.ir import DType, Graph, TensorType
+from tessera.ir.ops import lookup
 from tessera.ir.verifier import verify
 
 
@@ -25,3 +27,14 @@ def test_rename_rejects_used_names_and_non_node_values() -> None:
         g.rename(g.outputs[0], "x")
     with pytest.raises(VerificationError, match="only node outputs"):
         g.rename(g.inputs[0], "renamed")
+
+
+def test_rename_carries_an_int8_outputs_qparams() -> None:
+    g = Graph("q")
+    x = g.add_input("x", TensorType(DType.INT8, (4,)))
+    y = g.add_node(lookup("Neg"), [x]).output
+    g.outputs.append(y)
+    g.io_qparams[y.name] = (0.5, -3)
+    old = y.name
+    g.rename(y, "logits")
+    assert g.io_qparams == {"logits": (0.5, -3)} and old not in g.io_qparams
