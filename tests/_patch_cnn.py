@@ -32,7 +32,7 @@ def small_cnn(h: int = 13, w: int = 11, seed: int = 0, width: int = 8) -> Graph:
     t = g.add_node(lookup("Add"), [t, p], name="add", output_names=["res"]).output
     t = g.add_node(lookup("MaxPool"), [t], {"kernel_shape": (3, 3), "pads": (1, 1, 1, 1)}, name="mp",
                    output_names=["pool"]).output  # fmt: skip
-    t = _conv(g, t, 16, 5, rng, "dw2", group=width // 2, strides=(2, 2), pads=(2, 1, 1, 2))
+    t = _conv(g, t, 16, 5, rng, "dw2", group=8, strides=(2, 2), pads=(2, 1, 1, 2))
     g.rename(t, "dw2")
     t = g.add_node(lookup("AveragePool"), [t], {"kernel_shape": (2, 2), "pads": (0, 0, 1, 1)}, name="ap").output
     t = g.add_node(lookup("GlobalAveragePool"), [t], name="gap").output
