@@ -102,3 +102,11 @@ def test_caller_held_inputs_are_not_scored() -> None:
     image = graph.inputs[0].type.nbytes
     assert caller.peak_before_bytes <= counted.peak_before_bytes
     assert caller.peak_after_bytes <= counted.peak_after_bytes - image
+
+
+def test_explicit_cut_with_automatic_grid_skips_grids_finer_than_the_cut() -> None:
+    graph = small_cnn()  # dw2 is 4 x 3: grids 2 and 3 fit, 4 does not
+    result = get_pass("patch-based", cut="dw2").run(graph.copy())
+    assert result.report.candidates == 2
+    if result.modified:
+        _same(graph, result.graph, inputs(graph, 0), exact=False)

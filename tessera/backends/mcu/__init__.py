@@ -12,6 +12,7 @@ from tessera.backends.targets import Target, register_target
 from tessera.errors import TargetError
 from tessera.ir.graph import Graph
 
+from . import inplace as _inplace  # noqa: F401  (registers the kernels' in-place rules)
 from .artifact import McuArtifact, RunStats
 from .budget import check_budgets
 from .codegen import CModel, generate
@@ -45,17 +46,34 @@ def _caller_inputs(options: Mapping[str, Any]) -> bool:
     return value == "caller"
 
 
+def _flag(options: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = options.get(key)
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise TargetError(f"target option {key} must be true or false, got {value!r}")
+
+
 def build(graph: Graph, options: Mapping[str, Any]) -> McuArtifact:
     """Plan the arena, lower every node (or list every one that cannot be), check the budgets."""
     from tessera.passes.memory.arena import plan_arena
 
     ram_kb, flash_kb = _number(options, "ram_kb"), _number(options, "flash_kb")
+    inplace = _flag(options, "inplace", True)
     caller = _caller_inputs(options)
     external = [v.name for v in graph.inputs] if caller else []
-    plan = plan_arena(graph, method=str(options.get("planner") or default_planner()), external=external)
+    method = str(options.get("planner") or default_planner())
+    plan = plan_arena(graph, method=method, inplace=inplace, external=external)
     cmodel: CModel = generate(graph, plan, caller_inputs=caller)
     check_budgets(graph, plan, cmodel.weight_bytes, ram_kb, flash_kb)
-    clean = {"ram_kb": ram_kb, "flash_kb": flash_kb, "planner": plan.method, "inputs": "caller" if caller else "arena"}
+    clean = {"ram_kb": ram_kb, "flash_kb": flash_kb, "planner": plan.method, "inplace": inplace,
+             "inputs": "caller" if caller else "arena"}  # fmt: skip
     return McuArtifact(graph, cmodel, clean)
 
 
@@ -74,6 +92,9 @@ register_target(
             "patch-based stage reads only patches of the image)",
             "planner": "arena planner (tessera.passes.memory.arena.PLANNERS); default best-fit when present, "
             "else greedy-by-size",
+            "inplace": "let kernels write their output over an input they read last (depthwise conv, "
+            "elementwise ops, reshapes: tessera/backends/mcu/inplace.py); default true, false plans every "
+            "tensor its own slot",
         },
     )
 )

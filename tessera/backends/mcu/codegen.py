@@ -202,9 +202,12 @@ def model_c(cm: CModel) -> str:
         f" * (the liveness peak of this node order is {plan.peak_bytes} bytes). Offsets per tensor: */",
     ]
     for t in sorted(plan.lifetimes, key=lambda t: plan.offsets[t.value]):
+        note = f" (in place over {c_comment(plan.aliases[t.value], 40)})" if t.value in plan.aliases else ""
         lines.append(
-            f"/*   {plan.offsets[t.value]:>8} +{t.size:<8} steps {t.first}-{t.last}  {c_comment(t.value, 60)} */"
+            f"/*   {plan.offsets[t.value]:>8} +{t.size:<8} steps {t.first}-{t.last}  {c_comment(t.value, 60)}{note} */"
         )
+    if plan.aliases:
+        lines.append(f"/* In place: {len(plan.aliases)} outputs share the slot of the input they overwrite. */")
     lines += ["static TESSERA_ALIGNED uint8_t tessera_arena[TESSERA_MODEL_ARENA_BYTES];", ""]
     at = lambda v: f"TESSERA_AT(void, {plan.offsets[v.name]}u)"  # noqa: E731
     if cm.caller_inputs:

@@ -61,6 +61,17 @@ class EmitContext:
             return f"(({ctype} *)tessera_caller_inputs[{self.caller_inputs[value.name]}])"
         return f"TESSERA_AT({ctype}, {self.plan.offsets[value.name]}u)"
 
+    def aliased(self, node: Node) -> bool:
+        """True when the plan writes this node's output over one of its inputs (in place)."""
+        return bool(node.outputs) and node.outputs[0].name in self.plan.aliases
+
+    def workspace(self, node: Node, ctype: str) -> str:
+        """A C pointer to the node's in-place workspace slot in the arena."""
+        offset = self.plan.workspace_offset(node.name)
+        if offset is None:
+            raise Unsupported(f"the arena plan gives node {node.name!r} no workspace for its in-place kernel")
+        return f"TESSERA_AT({ctype}, {offset}u)"
+
     def const(self, value: Value) -> str:
         assert value.data is not None
         if value.name not in self._const_ids:

@@ -72,13 +72,19 @@ def emit_qconv(node: Node, ctx: EmitContext) -> str:
     xin, yout, wt = ctx.ptr(x, I8), ctx.ptr(y, I8), ctx.ptr(w, I8)
     batch = {"x": numel(x.shape[1:]), "y": numel(y.shape[1:])}
     pointwise = group == 1 and g["kh"] == g["kw"] == 1 and g["sh"] == g["sw"] == 1
-    if pointwise and g["ph"] == g["pw"] == g["pe_h"] == g["pe_w"] == 0:
+    inplace = ctx.aliased(node)
+    if inplace and not group == c == m:
+        raise Unsupported("only a depthwise convolution can write over its input")
+    if pointwise and g["ph"] == g["pw"] == g["pe_h"] == g["pe_w"] == 0 and not inplace:
         call = f"tk_qconv2d_pointwise_i8({c}, {m}, {g['oh'] * g['ow']}, {xin}{{x}}, {wt}, {folded}, &q, {yout}{{y}});"
         return _block(q, _batched(x.shape[0], call, batch))
     fields = [c, g["h"], g["w"], m, g["oh"], g["ow"], *(g[k] for k in ["kh", "kw", "sh", "sw", "dh", "dw", "ph", "pw"])]
     geom = "{" + ", ".join(map(str, [*fields, group, x_zp])) + "}"
     kernel = "tk_qconv2d_depthwise_i8" if group == c == m else "tk_qconv2d_i8"
     call = f"{kernel}(&g, {xin}{{x}}, {wt}, {bias}, {folded}, &q, {yout}{{y}});"
+    if inplace:  # the output starts at the input: one plane at a time through the workspace
+        work = ctx.workspace(node, "int8_t")
+        call = f"tk_qconv2d_depthwise_inplace_i8(&g, {xin}{{x}}, {wt}, {bias}, {folded}, &q, {yout}{{y}}, {work});"
     return _block(f"static const tk_qconv_geom g = {geom};", q, _batched(x.shape[0], call, batch))
 
 

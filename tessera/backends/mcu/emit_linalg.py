@@ -32,7 +32,10 @@ def emit_conv(node: Node, ctx: EmitContext) -> str:
     in_n, out_n = numel(x.shape[1:]), numel(y.shape[1:])
     pixels = g["oh"] * g["ow"]
     pointwise = group == 1 and g["kh"] == g["kw"] == 1 and g["sh"] == g["sw"] == 1
-    if pointwise and g["ph"] == g["pw"] == g["pe_h"] == g["pe_w"] == 0:
+    inplace = ctx.aliased(node)
+    if inplace and not group == c == m:
+        raise Unsupported("only a depthwise convolution can write over its input")
+    if pointwise and g["ph"] == g["pw"] == g["pe_h"] == g["pe_w"] == 0 and not inplace:
         body = f"tk_conv2d_pointwise_f32({c}, {m}, {pixels}, {xin}{{x}}, {wt}, {bias}, {yout}{{y}});"
         return _batched(x.shape[0], body, {"x": in_n, "y": out_n})
     fields = [
@@ -47,6 +50,9 @@ def emit_conv(node: Node, ctx: EmitContext) -> str:
     ]
     kernel = "tk_conv2d_depthwise_f32" if group == c == m else "tk_conv2d_f32"
     call = f"{kernel}(&g, {xin}{{x}}, {wt}, {bias}, {yout}{{y}});"
+    if inplace:  # the output starts at the input: one plane at a time through the workspace
+        work = ctx.workspace(node, "float")
+        call = f"tk_conv2d_depthwise_inplace_f32(&g, {xin}{{x}}, {wt}, {bias}, {yout}{{y}}, {work});"
     geom = "{" + ", ".join(map(str, fields)) + "}"
     inner = _batched(x.shape[0], call, {"x": in_n, "y": out_n}).replace("\n", "\n    ")
     return f"{{\n    static const tk_conv_geom g = {geom};\n    {inner}\n}}"

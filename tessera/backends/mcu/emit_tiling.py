@@ -3,13 +3,16 @@ positive steps) and InsertSlice (a tile written into a bigger tensor). Both are 
 axes are merged where both sides walk contiguously, and the innermost contiguous run is one tk_copy.
 
 InsertSlice is correct whether or not the planner puts its output over `dest` (in place): it copies
-dest to the output only when the arena plan gives them different offsets."""
+dest to the output only when the arena plan gives them different offsets. Its in-place rule (output
+over `dest`, no workspace) is registered here, next to the kernel, so the chain dest0 -> InsertSlice
+-> dest1 -> ... is one arena slot when the target plans in place."""
 
 from __future__ import annotations
 
 from tessera.ir.graph import Node
 from tessera.ir.ops import tensor
 from tessera.ir.ops.tiling import InsertSlice
+from tessera.passes.memory.model import InPlace, register_inplace
 
 from .context import EmitContext, Unsupported, collapse, contiguous_strides, numel
 from .emitters import emits
@@ -70,3 +73,11 @@ def emit_insert_slice(node: Node, ctx: EmitContext) -> str:
     elem = y.type.nbytes // numel(y.shape)
     copy = _box_copy(out, ctx.ptr(src, None), elem, list(src.shape), dst, contiguous_strides(src.shape), 0, offset)
     return head + "\n" + copy
+
+
+def insert_slice_rule(node: Node) -> InPlace | None:
+    """InsertSlice(dest, src) writes its output over dest (same bytes); the one-input form creates it."""
+    return InPlace(0) if len(node.inputs) == 2 else None
+
+
+register_inplace(InsertSlice.name, insert_slice_rule)

@@ -64,6 +64,8 @@ def _single_output(node: Node) -> None:
 @emits(shape_ops.Reshape, shape_ops.Flatten, shape_ops.Squeeze, shape_ops.Unsqueeze, identity.Identity)
 def emit_copy(node: Node, ctx: EmitContext) -> str:
     x, y = node.inputs[0], node.output
+    if ctx.aliased(node):
+        return "/* in place: the output shares its input's slot, nothing to copy */"
     return f"tk_copy({ctx.ptr(y, None)}, {ctx.ptr(x, None)}, {y.type.nbytes}u);"
 
 
@@ -72,6 +74,8 @@ def emit_dropout(node: Node, ctx: EmitContext) -> str:
     if any(o.users for o in node.outputs[1:]):
         raise Unsupported("the Dropout mask output is not supported")
     x, y = node.inputs[0], node.output
+    if ctx.aliased(node):
+        return "/* in place: the output shares its input's slot, nothing to copy */"
     return f"tk_copy({ctx.ptr(y, None)}, {ctx.ptr(x, None)}, {y.type.nbytes}u);"
 
 

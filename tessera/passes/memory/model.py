@@ -9,6 +9,11 @@ and optionally the constants.
   reinterpreting (reshape-like) node with one output may write it over its first non-constant input
   of the output's byte size, when that node is the input's last reader; the input then stops counting
   at that step. The peak is then HMCOS's `EstimatePeak` (docs/scheduling.md, "The metric vs HMCOS's").
+- Kernel in place (`kernel_inplace`, a separate switch): the rules backends register in
+  INPLACE_RULES (`register_inplace`): a node whose rule names input i may write output 0 over input i
+  when it is that input's last reader and the input is not a graph output or constant (see
+  `inplace_aliases`); while it runs the pair counts once, at the larger size, plus the rule's
+  workspace. The arena planner (`plan_arena(inplace=True)`) uses the same rule.
 - Constants: excluded unless `include_constants`, then every constant counts at every step.
 """
 
@@ -35,9 +40,10 @@ RESHAPE_OPS = frozenset({"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity
 class MemoryModel:
     """Which bytes count. The default is the plain liveness peak of tessera.ir.liveness."""
 
-    inplace: bool = False
+    inplace: bool = False  # HMCOS's rule (the scheduling benchmark's metric)
     include_constants: bool = False
     workspace: Callable[[Node], int] | None = None
+    kernel_inplace: bool = False  # the kernels' rules (INPLACE_RULES), as plan_arena(inplace=True)
 
     def workspace_of(self, node: Node) -> int:
         return int(self.workspace(node)) if self.workspace is not None else 0
@@ -50,6 +56,59 @@ class MemoryModel:
             return None
         out = node.outputs[0]
         return next((v for v in node.inputs if not v.is_constant and v.type.nbytes == out.type.nbytes), None)
+
+
+@dataclass(frozen=True)
+class InPlace:
+    """A kernel's in-place ability: output 0 may overwrite input `input` (its bytes at the same
+    offset), given `workspace_bytes` of scratch memory while the kernel runs."""
+
+    input: int
+    workspace_bytes: int = 0
+
+
+InPlaceRule = Callable[[Node], InPlace | None]
+# op name -> rule; registered by the side that owns the kernels (e.g. tessera.backends.mcu.inplace).
+INPLACE_RULES: dict[str, InPlaceRule] = {}
+
+
+def register_inplace(op_name: str, rule: InPlaceRule) -> InPlaceRule:
+    """Declare that op `op_name`'s kernel can write its output over the input `rule(node)` names."""
+    INPLACE_RULES[op_name] = rule
+    return rule
+
+
+@dataclass(frozen=True)
+class Alias:
+    """One in-place pair the liveness allows: `node` writes `output` over `input`."""
+
+    node: Node
+    output: Value
+    input: Value
+    workspace_bytes: int
+
+
+def inplace_aliases(graph: Graph, order: Sequence[Node] | None = None, rules: dict | None = None) -> list[Alias]:
+    """The in-place pairs of `graph` in `order` under `rules` (default INPLACE_RULES): a node whose
+    rule names input i writes output 0 over it when the node is that input's last reader, the input
+    is an activation (not a constant) and not a graph output, and output 0 is a different value."""
+    rules = INPLACE_RULES if rules is None else rules
+    nodes = list(graph.nodes if order is None else order)
+    step = {id(n): i for i, n in enumerate(nodes)}
+    outputs = {id(v) for v in graph.outputs}
+    found = []
+    for n in nodes:
+        rule = rules.get(n.op.name)
+        choice = rule(n) if rule is not None and n.outputs else None
+        if choice is None or not 0 <= choice.input < len(n.inputs):
+            continue
+        v, out = n.inputs[choice.input], n.outputs[0]
+        if v.is_constant or id(v) in outputs or v is out or not v.users:
+            continue
+        if max(step[id(u)] for u in v.users) != step[id(n)]:
+            continue
+        found.append(Alias(n, out, v, int(choice.workspace_bytes)))
+    return found
 
 
 PLAIN = MemoryModel()
@@ -69,6 +128,16 @@ def model_lifetimes(graph: Graph, order: Sequence[Node] | None = None, model: Me
         v = model.alias_input(n)
         if v is not None:
             aliased_by[id(v)] = n
+    extra: list[Lifetime] = []
+    if model.kernel_inplace:  # the pair counts once at its larger size, plus the kernel's workspace
+        for a in inplace_aliases(graph, nodes):
+            aliased_by[id(a.input)] = a.node
+            at = step[id(a.node)]
+            grow = a.input.type.nbytes - a.output.type.nbytes
+            if grow > 0:
+                extra.append(Lifetime(f"<inplace:{a.node.name}>", grow, at, at))
+            if a.workspace_bytes:
+                extra.append(Lifetime(f"<workspace-inplace:{a.node.name}>", a.workspace_bytes, at, at))
 
     def span(v: Value, first: int) -> Lifetime:
         if id(v) in outputs:
@@ -79,7 +148,7 @@ def model_lifetimes(graph: Graph, order: Sequence[Node] | None = None, model: Me
             last -= 1  # the last reader writes its output over this tensor
         return Lifetime(v.name, v.type.nbytes, first, last)
 
-    spans = [span(v, 0) for v in graph.inputs]
+    spans = [span(v, 0) for v in graph.inputs] + extra
     for n in nodes:
         spans += [span(o, step[id(n)]) for o in n.outputs]
         ws = model.workspace_of(n)

@@ -9,7 +9,8 @@ conv or pool keeps padding only where its region touches the image border.
 
 Options: `cut` (the stage output's tensor name) and `grid` (n); by default every cut and grid 2..4
 is tried and the one with the smallest arena kept (liveness peak first, then the `planner` arena of
-the best few). `count_inputs=False` scores without the graph inputs, for the MCU target's
+the best few; `inplace` as the MCU target plans: InsertSlice chains and in-place kernels share
+slots). `count_inputs=False` scores without the graph inputs, for the MCU target's
 inputs="caller" mode, where the model reads the image in place (MCUNetV2: the image is read or
 decoded patch by patch and never held whole in the arena). Cuts are visited by a lower bound on
 their peak (the steps after the stage, which patching leaves alone) and the search stops when the
@@ -159,6 +160,10 @@ class PatchBased(Pass):
     grid: int = 0  # patches per side; 0: try 2, 3 and 4
     planner: str = "best-fit"  # the arena planner that scores candidates
     count_inputs: bool = True  # False: the graph inputs stay in the caller's buffers (MCU inputs=caller)
+    inplace: bool = True  # score arenas with the kernels' in-place rules (as the MCU target plans them)
+
+    def _arena(self, graph: Graph, external: list[str]) -> int:
+        return plan_arena(graph, self.planner, inplace=self.inplace, external=external).arena_bytes
 
     def run(self, graph: Graph) -> PassResult:
         if self.grid < 0:
@@ -166,7 +171,7 @@ class PatchBased(Pass):
         cuts = [self.cut] if self.cut is not None else candidate_cuts(graph)
         grids = [self.grid] if self.grid else list(AUTO_GRIDS)
         external = [] if self.count_inputs else [v.name for v in graph.inputs]
-        report = PatchReport(arena_before_bytes=plan_arena(graph, self.planner, external=external).arena_bytes)
+        report = PatchReport(arena_before_bytes=self._arena(graph, external))
         report.peak_before_bytes = _peak(graph, external)
         report.macs_before = graph_macs(graph)
         tried: list[tuple[int, str, int, Graph]] = []
@@ -174,8 +179,8 @@ class PatchBased(Pass):
             if len(tried) >= SHORTLIST and bound > sorted(t[0] for t in tried)[SHORTLIST - 1]:
                 break  # the rest of the graph alone already peaks above the shortlist
             for n in grids:
-                if self.cut is None and self.grid == 0 and n > min(graph.value(cut).shape[2:]):
-                    continue
+                if self.grid == 0 and n > min(graph.value(cut).shape[2:]):
+                    continue  # an automatic grid finer than the cut
                 try:
                     g = patch_graph(graph, cut, n)
                 except ShapeError as err:
@@ -184,7 +189,7 @@ class PatchBased(Pass):
         report.candidates = len(tried)
         best = None
         for _, cut, n, g in sorted(tried, key=lambda t: t[:3])[:SHORTLIST]:
-            arena = plan_arena(g, self.planner, external=external).arena_bytes
+            arena = self._arena(g, external)
             if best is None or arena < best[0]:
                 best = (arena, cut, n, g)
         if best is None or (self.cut is None and self.grid == 0 and best[0] >= report.arena_before_bytes):

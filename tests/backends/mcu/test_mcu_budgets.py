@@ -14,11 +14,12 @@ from tessera.ir import Graph
 
 
 def wide_graph(width: int = 64 * 1024) -> Graph:
-    """Two live float tensors of `width` elements: an arena of 2 x 4 x width bytes."""
+    """Two live float tensors of `width` elements: an arena of 2 x 4 x width bytes (x is read again by
+    the Add, so the Relu cannot overwrite it; the Add overwrites the Relu's output in place)."""
     g = Graph("wide")
     x = g.add_input("x", f32((1, width)))
     y = node(g, "Relu", [x], name="big_relu")
-    g.outputs.append(node(g, "Add", [y, const(g, "one", np.ones(1))], name="add_one"))
+    g.outputs.append(node(g, "Add", [y, x], name="add_one"))
     return g
 
 
@@ -29,6 +30,7 @@ def test_over_ram_budget_is_refused_before_writing(tmp_path) -> None:
     text = str(err.value)
     assert "ram_kb=256" in text and "524288 B" in text and "liveness peak" in text
     assert "big_relu" in text and "memory-schedule" in text
+    assert "'big_relu' = 'add_one' (262144 B, one slot shared in place)" in text
     assert not out.exists()
 
 
@@ -84,7 +86,8 @@ def test_arena_in_the_c_is_the_planners(tmp_path) -> None:
     from tessera.passes.memory.arena import plan_arena
 
     result = tessera.compile(wide_graph(1000), target="mcu", out_dir=tmp_path / "o")
-    plan = plan_arena(result.graph, method=default_planner())
+    plan = plan_arena(result.graph, method=default_planner(), inplace=True)
+    assert plan.aliases == {"add_one": "big_relu"}
     header = (tmp_path / "o" / "model.h").read_text()
     assert f"#define TESSERA_MODEL_ARENA_BYTES {plan.arena_bytes}u" in header
     source = (tmp_path / "o" / "model.c").read_text()

@@ -29,6 +29,10 @@ def test_float_patched_cnn_on_host() -> None:
     patch = get_pass("patch-based", cut="pool", grid=3)
     result = check_on(small_cnn(), passes=[patch])
     assert result.graph.op_counts()["InsertSlice"] == 9
+    chain = result.artifact.cmodel.plan.slot_of("pool")  # the InsertSlice chain planned in place
+    assert len(chain) == 9
+    inserts = [s.code for s in result.artifact.cmodel.steps if s.op == "InsertSlice"]
+    assert sum("in place over dest" in code for code in inserts) == 8
 
 
 @pytest.mark.parametrize("int8_io", [False, True], ids=["f32-io", "int8-io"])

@@ -1,5 +1,6 @@
 /* Tessera MCU kernels: portable C99, no libc, no malloc. Tensors are row-major (NCHW for images).
- * Every kernel reads its inputs and writes a separate output buffer (never in place). */
+ * Pointers are never `restrict`: the arena planner may give an output the same address as an input
+ * (in place, tessera/backends/mcu/inplace.py says which kernels allow it and why). */
 #ifndef TESSERA_KERNELS_H
 #define TESSERA_KERNELS_H
 
@@ -49,6 +50,10 @@ typedef struct {
 } tk_conv_geom;
 void tk_conv2d_f32(const tk_conv_geom *g, const float *x, const float *w, const float *bias, float *out);
 void tk_conv2d_depthwise_f32(const tk_conv_geom *g, const float *x, const float *w, const float *bias, float *out);
+/* The same with `out` allowed to start at `x` (in place; needs oh*ow <= h*w): each output plane is
+ * computed into `work` (oh*ow floats) and then copied over plane c, which overlaps input planes <= c. */
+void tk_conv2d_depthwise_inplace_f32(const tk_conv_geom *g, const float *x, const float *w, const float *bias,
+                                     float *out, float *work);
 /* 1x1, stride 1, no padding, group 1: out[m][p] = sum_c w[m][c] * x[c][p] + bias[m]. */
 void tk_conv2d_pointwise_f32(int32_t c, int32_t m, int32_t pixels, const float *x, const float *w,
                              const float *bias, float *out);

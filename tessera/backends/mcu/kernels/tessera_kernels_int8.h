@@ -79,6 +79,9 @@ void tk_qconv2d_i8(const tk_qconv_geom *g, const int8_t *x, const int8_t *w, con
                    const int32_t *bias_folded, const tk_qchannels *q, int8_t *out);
 void tk_qconv2d_depthwise_i8(const tk_qconv_geom *g, const int8_t *x, const int8_t *w, const int32_t *bias,
                              const int32_t *bias_folded, const tk_qchannels *q, int8_t *out);
+/* In place (out may start at x; needs oh*ow <= h*w): each plane via `work` (oh*ow bytes), as the f32 form. */
+void tk_qconv2d_depthwise_inplace_i8(const tk_qconv_geom *g, const int8_t *x, const int8_t *w, const int32_t *bias,
+                                     const int32_t *bias_folded, const tk_qchannels *q, int8_t *out, int8_t *work);
 /* 1x1, stride 1, no padding, group 1 over `pixels` positions: acc[m][p] = bias_folded[m] + sum_c w[m][c] x[c][p]. */
 void tk_qconv2d_pointwise_i8(int32_t c, int32_t m, int32_t pixels, const int8_t *x, const int8_t *w,
                              const int32_t *bias_folded, const tk_qchannels *q, int8_t *out);

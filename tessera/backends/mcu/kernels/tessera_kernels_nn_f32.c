@@ -40,27 +40,38 @@ void tk_conv2d_f32(const tk_conv_geom *g, const float *x, const float *w, const 
     }
 }
 
-void tk_conv2d_depthwise_f32(const tk_conv_geom *g, const float *x, const float *w, const float *bias, float *out) {
-    int32_t ksize = g->kh * g->kw, plane = g->h * g->w;
-    for (int32_t c = 0; c < g->m; c++) {
-        const float *xc = x + c * plane, *wc = w + c * ksize;
-        float b = bias ? bias[c] : 0.0f;
-        float *dst = out + c * g->oh * g->ow;
-        for (int32_t oy = 0; oy < g->oh; oy++) {
-            int32_t iy0 = oy * g->sh - g->ph, ylo, yhi;
-            tk_taps(iy0, g->h, g->kh, g->dh, &ylo, &yhi);
-            for (int32_t ox = 0; ox < g->ow; ox++) {
-                int32_t ix0 = ox * g->sw - g->pw, xlo, xhi;
-                tk_taps(ix0, g->w, g->kw, g->dw, &xlo, &xhi);
-                float acc = b;
-                for (int32_t ky = ylo; ky < yhi; ky++) {
-                    const float *row = xc + (iy0 + ky * g->dh) * g->w + ix0;
-                    const float *wr = wc + ky * g->kw;
-                    for (int32_t kx = xlo; kx < xhi; kx++) acc += row[kx * g->dw] * wr[kx];
-                }
-                dst[oy * g->ow + ox] = acc;
+/* One output plane of a depthwise convolution: input plane xc, weights wc, bias b. */
+static void tk_dw_plane_f32(const tk_conv_geom *g, const float *xc, const float *wc, float b, float *dst) {
+    for (int32_t oy = 0; oy < g->oh; oy++) {
+        int32_t iy0 = oy * g->sh - g->ph, ylo, yhi;
+        tk_taps(iy0, g->h, g->kh, g->dh, &ylo, &yhi);
+        for (int32_t ox = 0; ox < g->ow; ox++) {
+            int32_t ix0 = ox * g->sw - g->pw, xlo, xhi;
+            tk_taps(ix0, g->w, g->kw, g->dw, &xlo, &xhi);
+            float acc = b;
+            for (int32_t ky = ylo; ky < yhi; ky++) {
+                const float *row = xc + (iy0 + ky * g->dh) * g->w + ix0;
+                const float *wr = wc + ky * g->kw;
+                for (int32_t kx = xlo; kx < xhi; kx++) acc += row[kx * g->dw] * wr[kx];
             }
+            dst[oy * g->ow + ox] = acc;
         }
+    }
+}
+
+void tk_conv2d_depthwise_f32(const tk_conv_geom *g, const float *x, const float *w, const float *bias, float *out) {
+    int32_t ksize = g->kh * g->kw, plane = g->h * g->w, out_plane = g->oh * g->ow;
+    for (int32_t c = 0; c < g->m; c++)
+        tk_dw_plane_f32(g, x + c * plane, w + c * ksize, bias ? bias[c] : 0.0f, out + c * out_plane);
+}
+
+void tk_conv2d_depthwise_inplace_f32(const tk_conv_geom *g, const float *x, const float *w, const float *bias,
+                                     float *out, float *work) {
+    int32_t ksize = g->kh * g->kw, plane = g->h * g->w, out_plane = g->oh * g->ow;
+    for (int32_t c = 0; c < g->m; c++) {
+        tk_dw_plane_f32(g, x + c * plane, w + c * ksize, bias ? bias[c] : 0.0f, work);
+        float *dst = out + c * out_plane; /* overlaps input planes <= c only: all consumed */
+        for (int32_t i = 0; i < out_plane; i++) dst[i] = work[i];
     }
 }
 

@@ -56,48 +56,61 @@ void tk_qconv2d_i8(const tk_qconv_geom *g, const int8_t *x, const int8_t *w, con
     }
 }
 
+/* One output plane of a depthwise convolution (channel c): input plane xc, weights wc. */
+static void tk_qdw_plane_i8(const tk_qconv_geom *g, const int8_t *xc, const int8_t *wc, int32_t c, const int32_t *bias,
+                            const int32_t *bias_folded, const tk_qchannels *q, int8_t *dst) {
+    int32_t mult = q->mult[c], shift = q->shift[c], folded = bias_folded[c], b = bias[c];
+    for (int32_t oy = 0; oy < g->oh; oy++) {
+        int32_t iy0 = oy * g->sh - g->ph, ylo, yhi;
+        tk_taps(iy0, g->h, g->kh, g->dh, &ylo, &yhi);
+        int32_t rows_full = ylo == 0 && yhi == g->kh;
+        for (int32_t ox = 0; ox < g->ow; ox++) {
+            int32_t ix0 = ox * g->sw - g->pw, xlo, xhi;
+            tk_taps(ix0, g->w, g->kw, g->dw, &xlo, &xhi);
+            int32_t acc = 0;
+            if (rows_full && xlo == 0 && xhi == g->kw) {
+                const int8_t *xs = xc + iy0 * g->w + ix0;
+                if (g->kh == 3 && g->kw == 3 && g->dh == 1 && g->dw == 1) { /* the common 3x3 */
+                    const int8_t *r0 = xs, *r1 = r0 + g->w, *r2 = r1 + g->w;
+                    acc = r0[0] * wc[0] + r0[1] * wc[1] + r0[2] * wc[2] + r1[0] * wc[3] + r1[1] * wc[4] +
+                          r1[2] * wc[5] + r2[0] * wc[6] + r2[1] * wc[7] + r2[2] * wc[8];
+                } else {
+                    for (int32_t ky = 0; ky < g->kh; ky++) {
+                        const int8_t *row = xs + ky * g->dh * g->w, *wr = wc + ky * g->kw;
+                        for (int32_t kx = 0; kx < g->kw; kx++) acc += row[kx * g->dw] * wr[kx];
+                    }
+                }
+                acc += folded;
+            } else {
+                int32_t wsum = 0;
+                for (int32_t ky = ylo; ky < yhi; ky++) {
+                    const int8_t *row = xc + (iy0 + ky * g->dh) * g->w + ix0, *wr = wc + ky * g->kw;
+                    for (int32_t kx = xlo; kx < xhi; kx++) {
+                        acc += row[kx * g->dw] * wr[kx];
+                        wsum += wr[kx];
+                    }
+                }
+                acc += b - g->x_zp * wsum;
+            }
+            dst[oy * g->ow + ox] = tk_out_stage(acc, mult, shift, q->zp, q->lo, q->hi);
+        }
+    }
+}
+
 void tk_qconv2d_depthwise_i8(const tk_qconv_geom *g, const int8_t *x, const int8_t *w, const int32_t *bias,
                              const int32_t *bias_folded, const tk_qchannels *q, int8_t *out) {
-    int32_t ksize = g->kh * g->kw, plane = g->h * g->w;
+    int32_t ksize = g->kh * g->kw, plane = g->h * g->w, out_plane = g->oh * g->ow;
+    for (int32_t c = 0; c < g->m; c++)
+        tk_qdw_plane_i8(g, x + c * plane, w + c * ksize, c, bias, bias_folded, q, out + c * out_plane);
+}
+
+void tk_qconv2d_depthwise_inplace_i8(const tk_qconv_geom *g, const int8_t *x, const int8_t *w, const int32_t *bias,
+                                     const int32_t *bias_folded, const tk_qchannels *q, int8_t *out, int8_t *work) {
+    int32_t ksize = g->kh * g->kw, plane = g->h * g->w, out_plane = g->oh * g->ow;
     for (int32_t c = 0; c < g->m; c++) {
-        const int8_t *xc = x + c * plane, *wc = w + c * ksize;
-        int32_t mult = q->mult[c], shift = q->shift[c], folded = bias_folded[c], b = bias[c];
-        int8_t *dst = out + c * g->oh * g->ow;
-        for (int32_t oy = 0; oy < g->oh; oy++) {
-            int32_t iy0 = oy * g->sh - g->ph, ylo, yhi;
-            tk_taps(iy0, g->h, g->kh, g->dh, &ylo, &yhi);
-            int32_t rows_full = ylo == 0 && yhi == g->kh;
-            for (int32_t ox = 0; ox < g->ow; ox++) {
-                int32_t ix0 = ox * g->sw - g->pw, xlo, xhi;
-                tk_taps(ix0, g->w, g->kw, g->dw, &xlo, &xhi);
-                int32_t acc = 0;
-                if (rows_full && xlo == 0 && xhi == g->kw) {
-                    const int8_t *xs = xc + iy0 * g->w + ix0;
-                    if (g->kh == 3 && g->kw == 3 && g->dh == 1 && g->dw == 1) { /* the common 3x3 */
-                        const int8_t *r0 = xs, *r1 = r0 + g->w, *r2 = r1 + g->w;
-                        acc = r0[0] * wc[0] + r0[1] * wc[1] + r0[2] * wc[2] + r1[0] * wc[3] + r1[1] * wc[4] +
-                              r1[2] * wc[5] + r2[0] * wc[6] + r2[1] * wc[7] + r2[2] * wc[8];
-                    } else {
-                        for (int32_t ky = 0; ky < g->kh; ky++) {
-                            const int8_t *row = xs + ky * g->dh * g->w, *wr = wc + ky * g->kw;
-                            for (int32_t kx = 0; kx < g->kw; kx++) acc += row[kx * g->dw] * wr[kx];
-                        }
-                    }
-                    acc += folded;
-                } else {
-                    int32_t wsum = 0;
-                    for (int32_t ky = ylo; ky < yhi; ky++) {
-                        const int8_t *row = xc + (iy0 + ky * g->dh) * g->w + ix0, *wr = wc + ky * g->kw;
-                        for (int32_t kx = xlo; kx < xhi; kx++) {
-                            acc += row[kx * g->dw] * wr[kx];
-                            wsum += wr[kx];
-                        }
-                    }
-                    acc += b - g->x_zp * wsum;
-                }
-                dst[oy * g->ow + ox] = tk_out_stage(acc, mult, shift, q->zp, q->lo, q->hi);
-            }
-        }
+        tk_qdw_plane_i8(g, x + c * plane, w + c * ksize, c, bias, bias_folded, q, work);
+        int8_t *dst = out + c * out_plane; /* overlaps input planes <= c only: all consumed */
+        for (int32_t i = 0; i < out_plane; i++) dst[i] = work[i];
     }
 }
 
