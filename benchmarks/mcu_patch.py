@@ -4,8 +4,9 @@ for mcunet-vww, the instructions per inference on QEMU Cortex-M4 (outputs checke
 
     PYTHONPATH=. python benchmarks/mcu_patch.py [--no-qemu] [--models NAME,...]
 
-Baseline: the int8 graph in imported order, greedy-by-size arena (TFLM), input in the arena.
-Tessera (unpatched): memory-schedule, best-fit arena. Patched: the `patch-based` pass (automatic
+Baseline: the int8 graph in imported order, greedy-by-size arena (TFLM), no in-place kernels, input
+in the arena. Tessera (unpatched): memory-schedule, best-fit arena, the target's in-place kernels
+(default). Patched: the `patch-based` pass (automatic
 cut and grid 2..4 scored by best-fit arena), arena planned by cp-sat (5 s), two ways:
 - input in arena: the graph input lives in the arena, as in the baseline;
 - caller input: target option inputs=caller, the model reads the image in place from the
@@ -77,7 +78,7 @@ def main() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             graph = quantized(tessera.load(zoo.export_onnx(zm)), zm, precision == "int8-io")
-        base = compile_mcu(graph, [], planner="greedy-by-size")
+        base = compile_mcu(graph, [], planner="greedy-by-size", inplace=False)
         mine = compile_mcu(graph, ["memory-schedule"])
         mine_cp = compile_mcu(graph, [], planner="cp-sat")
         in_arena = compile_mcu(graph, [get_pass("patch-based")], planner="cp-sat")

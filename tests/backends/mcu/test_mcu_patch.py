@@ -77,3 +77,18 @@ def test_caller_inputs_leave_the_arena() -> None:
         np.testing.assert_array_equal(got[name], ref, err_msg=name)
     with pytest.raises(TargetError, match="inputs must be"):
         tessera.compile(graph.copy(), target="mcu", passes=[], target_options={"inputs": "flash"})
+
+
+def test_no_kernel_writes_over_a_caller_held_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a rule that lets QuantizeLinear overwrite its float input, the arena plan uses it for an
+    input in the arena, never for one in the caller's buffer."""
+    from tessera.passes.memory.arena import plan_arena
+    from tessera.passes.memory.model import INPLACE_RULES, InPlace
+
+    monkeypatch.setitem(INPLACE_RULES, "QuantizeLinear", lambda node: InPlace(0))
+    graph = int8_cnn(int8_io=False)
+    quantized = graph.nodes[0].output.name
+    assert graph.nodes[0].op.name == "QuantizeLinear"
+    assert plan_arena(graph, inplace=True).aliases.get(quantized) == "image"
+    caller = plan_arena(graph, inplace=True, external=["image"])
+    assert quantized not in caller.aliases and "image" not in caller.offsets
