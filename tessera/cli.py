@@ -182,7 +182,9 @@ def _compile(args: argparse.Namespace) -> None:
             raise TesseraError(
                 "--quantize int8 needs --calibration FILE.npz (arrays keyed by input name, axis 0 = sample)"
             )
-        passes = [*(api.DEFAULT_PIPELINE if passes is None else passes), "quantize-int8"]
+        passes = list(api.DEFAULT_PIPELINE if passes is None else passes)
+        if "quantize-int8" not in passes:  # named in --passes: passes after it (patch-based) see int8
+            passes.append("quantize-int8")
         calibration = load_calibration(args.calibration)
     elif args.calibration is not None:
         raise TesseraError("--calibration is only used with --quantize int8")

@@ -4,6 +4,7 @@ from tessera.passes import (
     canonicalize,  # noqa: F401  (imported to register its passes)
     memory,  # noqa: F401  (registers memory-schedule, memory-plan)
     quantize,  # noqa: F401  (registers quantize-int8)
+    tiling,  # noqa: F401  (registers patch-based)
 )
 from tessera.passes.base import Pass, PassManager, PassRecord, PassResult, PipelineResult, Report
 from tessera.passes.registry import DEFAULT_PIPELINE, available_passes, get_pass, register_pass

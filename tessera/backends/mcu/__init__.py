@@ -39,6 +39,13 @@ def _number(options: Mapping[str, Any], key: str) -> float | None:
     return number
 
 
+def _caller_inputs(options: Mapping[str, Any]) -> bool:
+    value = str(options.get("inputs") or "arena")
+    if value not in ("arena", "caller"):
+        raise TargetError(f"target option inputs must be 'arena' or 'caller', got {value!r}")
+    return value == "caller"
+
+
 def _flag(options: Mapping[str, Any], key: str, default: bool) -> bool:
     value = options.get(key)
     if value is None:
@@ -59,10 +66,14 @@ def build(graph: Graph, options: Mapping[str, Any]) -> McuArtifact:
 
     ram_kb, flash_kb = _number(options, "ram_kb"), _number(options, "flash_kb")
     inplace = _flag(options, "inplace", True)
-    plan = plan_arena(graph, method=str(options.get("planner") or default_planner()), inplace=inplace)
-    cmodel: CModel = generate(graph, plan)
+    caller = _caller_inputs(options)
+    external = [v.name for v in graph.inputs] if caller else []
+    method = str(options.get("planner") or default_planner())
+    plan = plan_arena(graph, method=method, inplace=inplace, external=external)
+    cmodel: CModel = generate(graph, plan, caller_inputs=caller)
     check_budgets(graph, plan, cmodel.weight_bytes, ram_kb, flash_kb)
-    clean = {"ram_kb": ram_kb, "flash_kb": flash_kb, "planner": plan.method, "inplace": inplace}
+    clean = {"ram_kb": ram_kb, "flash_kb": flash_kb, "planner": plan.method, "inplace": inplace,
+             "inputs": "caller" if caller else "arena"}  # fmt: skip
     return McuArtifact(graph, cmodel, clean)
 
 
@@ -76,6 +87,9 @@ register_target(
             "ram_kb": "SRAM budget in KiB: refuse a model whose arena + stack does not fit; sizes link.ld "
             "(default 256)",
             "flash_kb": "flash budget in KiB for the weights; sizes link.ld (default 4096)",
+            "inputs": "'arena' (default): inputs live in the arena; 'caller': the model reads each input in place "
+            "from a buffer the caller owns (tessera_model_set_input), so the arena holds none (MCUNetV2's "
+            "patch-based stage reads only patches of the image)",
             "planner": "arena planner (tessera.passes.memory.arena.PLANNERS); default best-fit when present, "
             "else greedy-by-size",
             "inplace": "let kernels write their output over an input they read last (depthwise conv, "

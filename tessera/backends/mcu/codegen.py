@@ -12,6 +12,7 @@ from tessera.errors import TargetError
 from tessera.ir.graph import Graph, Value
 from tessera.passes.memory.arena import ArenaPlan
 
+from . import emit_tiling  # noqa: F401  (registers Slice, InsertSlice)
 from .context import C_TYPES, EmitContext, Table, Unsupported, node_label
 from .emit_int8 import EMITTERS
 from .names import c_comment, c_string
@@ -37,15 +38,19 @@ class CModel:
     steps: tuple[Step, ...]
     tables: tuple[Table, ...]
     io_qparams: Mapping[str, tuple[float, int]] = field(default_factory=dict)  # int8 inputs/outputs
+    caller_inputs: bool = False  # inputs are read in place from caller buffers, not the arena
 
     @property
     def weight_bytes(self) -> int:
         return sum(t.data.nbytes for t in self.tables)
 
 
-def generate(graph: Graph, plan: ArenaPlan) -> CModel:
-    """Lower every node; raise one TargetError listing every node the backend cannot lower."""
+def generate(graph: Graph, plan: ArenaPlan, caller_inputs: bool = False) -> CModel:
+    """Lower every node; raise one TargetError listing every node the backend cannot lower. With
+    `caller_inputs` the kernels read the graph inputs from the caller's buffers (not in the plan)."""
     ctx = EmitContext(plan)
+    if caller_inputs:
+        ctx.caller_inputs = {v.name: i for i, v in enumerate(graph.inputs)}
     steps, missing = [], []
     for node in graph.nodes:
         emit = EMITTERS.get(node.op)
@@ -65,7 +70,14 @@ def generate(graph: Graph, plan: ArenaPlan) -> CModel:
         head += f" (ops it lacks: {', '.join(ops)})" if ops else ""
         raise TargetError(head + ":\n  " + "\n  ".join(missing) + "\nUse --target reference, or rewrite these nodes.")
     return CModel(
-        graph.name, plan, tuple(graph.inputs), tuple(graph.outputs), tuple(steps), tuple(ctx.tables), graph.io_qparams
+        graph.name,
+        plan,
+        tuple(graph.inputs),
+        tuple(graph.outputs),
+        tuple(steps),
+        tuple(ctx.tables),
+        graph.io_qparams,
+        caller_inputs,
     )
 
 
@@ -107,10 +119,7 @@ def model_h(cm: CModel) -> str:
         *_io_macros("input", cm.inputs, cm.io_qparams),
         *_io_macros("output", cm.outputs, cm.io_qparams),
         "",
-        "/* Where to write input `index` before a run: a buffer of tessera_model_input_bytes(index) bytes",
-        " * inside the arena (NULL when out of range). A run overwrites the inputs (the arena reuses their",
-        " * bytes), so write them again before each run. */",
-        "void *tessera_model_input(int index);",
+        *_input_api(cm),
         "size_t tessera_model_input_bytes(int index);",
         "/* Where output `index` is after a run; valid until the next run. */",
         "void *tessera_model_output(int index);",
@@ -135,6 +144,40 @@ def _accessor(kind: str, what: str, ret: str, values: tuple[Value, ...], expr) -
     lines += [f"    case {i}: return {expr(v)};" for i, v in enumerate(values)]
     lines += ["    default: break;", "    }", f"    return {'0' if ret == 'size_t' else 'NULL'};", "}", ""]
     return lines
+
+
+def _input_api(cm: CModel) -> list[str]:
+    if not cm.caller_inputs:
+        return [
+            "/* Where to write input `index` before a run: a buffer of tessera_model_input_bytes(index) bytes",
+            " * inside the arena (NULL when out of range). A run overwrites the inputs (the arena reuses their",
+            " * bytes), so write them again before each run. */",
+            "void *tessera_model_input(int index);",
+        ]
+    total = sum(-(-v.type.nbytes // 16) * 16 for v in cm.inputs)
+    return [
+        "/* Caller inputs: the arena holds no input. Before a run, point input `index` at the caller's",
+        " * buffer of tessera_model_input_bytes(index) bytes (a camera frame, a decoded image, ...); the",
+        " * model reads it in place and never writes it. tessera_model_input returns that pointer. */",
+        "#define TESSERA_MODEL_CALLER_INPUTS 1",
+        f"#define TESSERA_MODEL_CALLER_INPUT_BYTES {max(total, 1)}u /* all inputs, each 16-byte aligned */",
+        "void tessera_model_set_input(int index, void *data);",
+        "void *tessera_model_input(int index);",
+    ]
+
+
+def _caller_inputs(cm: CModel) -> list[str]:
+    n = max(len(cm.inputs), 1)
+    return [
+        f"static void *tessera_caller_inputs[{n}];",
+        "void tessera_model_set_input(int index, void *data) {",
+        f"    if (index >= 0 && index < {len(cm.inputs)}) tessera_caller_inputs[index] = data;",
+        "}",
+        "void *tessera_model_input(int index) {",
+        f"    return index >= 0 && index < {len(cm.inputs)} ? tessera_caller_inputs[index] : NULL;",
+        "}",
+        "",
+    ]
 
 
 def model_c(cm: CModel) -> str:
@@ -168,7 +211,10 @@ def model_c(cm: CModel) -> str:
         lines.append(f"/* In place: {len(plan.aliases)} outputs share the slot of the input they overwrite. */")
     lines += ["static TESSERA_ALIGNED uint8_t tessera_arena[TESSERA_MODEL_ARENA_BYTES];", ""]
     at = lambda v: f"TESSERA_AT(void, {plan.offsets[v.name]}u)"  # noqa: E731
-    lines += _accessor("input", "", "void *", cm.inputs, at)
+    if cm.caller_inputs:
+        lines += _caller_inputs(cm)
+    else:
+        lines += _accessor("input", "", "void *", cm.inputs, at)
     lines += _accessor("output", "", "void *", cm.outputs, at)
     lines += _accessor("input", "_bytes", "size_t", cm.inputs, lambda v: f"{v.type.nbytes}u")
     lines += _accessor("output", "_bytes", "size_t", cm.outputs, lambda v: f"{v.type.nbytes}u")

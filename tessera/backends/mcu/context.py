@@ -45,6 +45,7 @@ class EmitContext:
     names: CNames = field(default_factory=lambda: CNames("tessera_"))
     tables: list[Table] = field(default_factory=list)
     _const_ids: dict[str, str] = field(default_factory=dict)
+    caller_inputs: dict[str, int] = field(default_factory=dict)  # input name -> index, read in place
 
     # ---- tensors ---------------------------------------------------------------------------------
     def ptr(self, value: Value, dtype: DType | None = DType.FLOAT32) -> str:
@@ -56,6 +57,8 @@ class EmitContext:
         ctype = C_TYPES.get(value.dtype)
         if ctype is None:
             raise Unsupported(f"tensor {value.name!r} has dtype {value.dtype.value}, which the MCU backend lacks")
+        if value.name in self.caller_inputs:
+            return f"(({ctype} *)tessera_caller_inputs[{self.caller_inputs[value.name]}])"
         return f"TESSERA_AT({ctype}, {self.plan.offsets[value.name]}u)"
 
     def aliased(self, node: Node) -> bool:

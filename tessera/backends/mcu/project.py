@@ -55,6 +55,11 @@ def readme(cm: CModel, ram_kb: float, flash_kb: float) -> str:
         f"- int8 `{c_comment(name)}`: scale {scale:.9g}, zero point {zp} (real = (q - zero point) * scale)"
         for name, (scale, zp) in cm.io_qparams.items()
     ]
+    if cm.caller_inputs:
+        io.append(
+            "- inputs are read in place from the caller's buffers (`tessera_model_set_input(i, data)`); "
+            "they are not in the arena"
+        )
     shared = plan.shared_slots()
     inplace = (
         f"- In place: {len(shared)} slots are shared by a tensor and the output a kernel writes over it "

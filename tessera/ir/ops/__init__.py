@@ -28,6 +28,7 @@ from tessera.ir.ops import (  # noqa: F401  (imported to register their ops)
     shape_ops,
     softmax,
     tensor,
+    tiling,
 )
 from tessera.ir.ops.base import Attr, Attrs, Imported, OnnxNodeSpec, OnnxNodeView, Op, all_ops, lookup, register
 

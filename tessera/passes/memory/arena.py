@@ -18,7 +18,7 @@ rule as the lower bound, so `ratio` still compares the arena with what the plann
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from time import perf_counter
 
@@ -147,21 +147,24 @@ def plan_arena(
     order: Sequence[Node] | None = None,
     time_limit_s: float | None = None,
     inplace: bool = False,
+    external: Collection[str] = (),
 ) -> ArenaPlan:
     """Plan one arena for `graph` in `order` (default: its node order) with the planner `method`.
     `time_limit_s` bounds a solver planner (cp-sat; default 5 s); heuristics ignore it. `inplace`:
-    honour the kernels' in-place rules (INPLACE_RULES; see the module docstring)."""
+    honour the kernels' in-place rules (INPLACE_RULES; see the module docstring). Tensors named in
+    `external` (graph inputs the caller keeps) get no place in the arena, and no kernel writes over
+    them in place."""
     if method not in PLANNERS:
         raise PassError(f"unknown arena planner {method!r}; available: {', '.join(sorted(PLANNERS))}")
     if alignment < 1:
         raise PassError(f"arena alignment must be >= 1, got {alignment}")
-    exact = lifetimes(graph, order)
+    exact = [t for t in lifetimes(graph, order) if t.value not in external]
     up = lambda n: -(-n // alignment) * alignment  # noqa: E731
     aliases: dict[str, str] = {}
     workspaces: dict[str, str] = {}
     extra: list[Lifetime] = []
     if inplace:
-        extra, aliases, workspaces = _inplace(graph, order, exact)
+        extra, aliases, workspaces = _inplace(graph, order, exact, external)
     groups = chains(aliases)
     aligned = [Lifetime(t.value, up(t.size), t.first, t.last) for t in [*exact, *extra]]
     start = perf_counter()
@@ -196,12 +199,13 @@ def chains(aliases: Mapping[str, str]) -> list[tuple[str, ...]]:
 
 
 def _inplace(
-    graph: Graph, order: Sequence[Node] | None, exact: list[Lifetime]
+    graph: Graph, order: Sequence[Node] | None, exact: list[Lifetime], external: Collection[str] = ()
 ) -> tuple[list[Lifetime], dict[str, str], dict[str, str]]:
-    """(the workspaces' lifetimes; output -> input aliases; node -> workspace name)."""
+    """(the workspaces' lifetimes; output -> input aliases, none over an `external` input;
+    node -> workspace name)."""
     nodes = list(graph.nodes if order is None else order)
     step = {id(n): i for i, n in enumerate(nodes)}
-    found = inplace_aliases(graph, nodes)
+    found = [a for a in inplace_aliases(graph, nodes) if a.input.name not in external]
     aliases = {a.output.name: a.input.name for a in found}
     taken = {t.value for t in exact}
     workspaces: dict[str, str] = {}

@@ -74,7 +74,8 @@ INT8_OPS = [
 
 def test_every_registered_op_but_int8_has_a_lowering() -> None:
     require_tvm()
-    assert missing_ops() == INT8_OPS
+    # InsertSlice (patch-based inference, an MCU technique) is not lowered to TVM either
+    assert missing_ops() == sorted([*INT8_OPS, "ai.tessera::InsertSlice"])
     assert "Conv" in supported_ops()
 
 

@@ -9,7 +9,23 @@ static uint64_t profile_marks[TESSERA_MODEL_NUM_STEPS + 1];
 void tessera_profile_hook(int step) { profile_marks[step] = tio_clock(); }
 #endif
 
+#ifdef TESSERA_MODEL_CALLER_INPUTS
+/* The application's input buffers: the model reads them in place (they are not in its arena). */
+static union { uint8_t bytes[TESSERA_MODEL_CALLER_INPUT_BYTES]; uint64_t align; } harness_inputs;
+
+static void harness_set_inputs(void) {
+    size_t at = 0;
+    for (int i = 0; i < TESSERA_MODEL_NUM_INPUTS; i++) {
+        tessera_model_set_input(i, harness_inputs.bytes + at);
+        at += (tessera_model_input_bytes(i) + 15u) & ~(size_t)15u;
+    }
+}
+#endif
+
 static int harness(const char *in_path, const char *out_path) {
+#ifdef TESSERA_MODEL_CALLER_INPUTS
+    harness_set_inputs();
+#endif
     int f = tio_open(in_path, 0);
     if (f < 0) return tio_print("tessera: cannot open the inputs file\n"), 2;
     for (int i = 0; i < TESSERA_MODEL_NUM_INPUTS; i++) {
