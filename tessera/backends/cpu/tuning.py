@@ -104,7 +104,8 @@ def _cost_model() -> str:
     try:
         import xgboost  # noqa: F401
     except ImportError:
-        print("[tune] xgboost is not installed: candidates are chosen at random (pip install xgboost-cpu, or tessera[tvm])", file=sys.stderr)
+        note = "[tune] xgboost is not installed: candidates are chosen at random (pip install 'tessera[tvm]')"
+        print(note, file=sys.stderr)
         return "random"
     return "xgb"
 
