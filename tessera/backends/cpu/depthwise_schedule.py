@@ -6,7 +6,9 @@ output plane of one channel is tiled by rows x columns; the tile (at most 8 vect
 accumulates in registers (local buffer, row loop unrolled, column loop vectorized) while the kernel
 window loops run outside it, unrolled: each step broadcasts one weight and does one FMA per vector.
 The fused epilogue (bias, ReLU/clip) runs on the tile in registers. Any stride, padding and kernel
-size (the padding block before it keeps the generic rule); channel multipliers > 1 too.
+size (the padding block before it keeps the generic rule); channel multipliers > 1 too. With stride
+2 the padded input is stored as [.., rows, column % 2, column // 2], so the window's vector loads are
+contiguous (even or odd columns) rather than strided gathers.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ def schedule_depthwise(sch: Any, block: Any, consumers: list[Any]) -> None:
         sch.compute_inline(consumer)
     n, f, y, x, *reduce = sch.get_loops(block)
     rows, cols = tile_shape(int(sch.get(y).extent), int(sch.get(x).extent))
+    _deinterleave_stride2(sch, block)
     yo, yi = sch.split(y, [None, rows])
     xo, xi = sch.split(x, [None, cols])
     sch.reorder(n, f, yo, xo, *reduce, yi, xi)
@@ -63,6 +66,24 @@ def schedule_depthwise(sch: Any, block: Any, consumers: list[Any]) -> None:
     sch.vectorize(xi)
     sch.decompose_reduction(block, reduce[0])  # the init block inherits the unroll and vectorize
     _vectorize_epilogue(sch, epilogue)
+
+
+def _deinterleave_stride2(sch: Any, block: Any) -> None:
+    """Stride 2: store the (padded) input as [.., h, w % 2, w // 2] so each window column's vector
+    load is contiguous (even or odd columns) instead of a strided gather."""
+    stmt = sch.get(block)
+    source = stmt.reads[0]
+    index = source.region[-1].min  # x * stride + rx
+    stride2 = (
+        type(index).__name__ == "Add"
+        and type(index.a).__name__ == "Mul"
+        and index.a.a.same_as(stmt.iter_vars[3].var)
+        and type(index.a.b).__name__ == "IntImm"
+        and int(index.a.b) == 2
+    )
+    if not stride2 or int(source.source.shape[-1]) % 2:
+        return
+    sch.transform_layout(block, ("read", 0), lambda n, c, h, w: (n, c, h, w % 2, w // 2))
 
 
 def _vectorize_epilogue(sch: Any, epilogue: Any) -> None:

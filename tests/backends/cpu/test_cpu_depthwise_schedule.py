@@ -48,6 +48,8 @@ def test_depthwise_schedule_applies_and_matches_the_plain_loops(c, hw, k, stride
     assert (count, total) == (1, 1)
     text = scheduled["main"].script()
     assert '"local"' in text  # the register tile: the depthwise rule ran, not the generic one
+    if stride == 2 and (hw + 2 * pad) % 2 == 0:  # the padded input stored as even / odd columns
+        assert "% 2, v_rx // 2" in text or "% T.int64(2), v_rx // T.int64(2)" in text
     rng = np.random.default_rng(0)
     arrays = [rng.standard_normal([int(d) for d in s]).astype(np.float32) for s in shapes]
     outs = []
