@@ -5,15 +5,16 @@ Per block: the outer spatial loops are fused and run in parallel; the innermost 
 split by a vector-friendly factor and, for reductions, moved inside the reduction loops (each
 vector lane accumulates one output), then vectorized. A block this rule cannot handle keeps
 TVM's default loop nest (still correct, only slower); `apply` returns how many kernels it scheduled.
-Kernels built around an NCHW conv2d get conv_schedule.py's register-blocked schedule instead (the
-blocks before the conv, such as padding, still get the generic rule).
+Kernels built around an NCHW conv2d get conv_schedule.py's register-blocked schedule instead, and
+depthwise convs depthwise_schedule.py's (the blocks before the conv, such as padding, still get the
+generic rule).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from tessera.backends.cpu import conv_schedule
+from tessera.backends.cpu import conv_schedule, depthwise_schedule
 
 VECTOR_FACTORS = (16, 8, 4)
 
@@ -40,16 +41,25 @@ def _scheduled(s_tir: Any, func: Any, conv: bool) -> Any:
     sch = s_tir.Schedule(func)
     try:
         blocks = sch.get_child_blocks(sch.get_sblock("root"))
-        hot = next((i for i, b in enumerate(blocks) if conv_schedule.is_conv(sch, b)), None) if conv else None
+        hot = next((i for i, b in enumerate(blocks) if _conv_rule(sch, b)), None) if conv else None
         if conv and hot is None:
             return None
         for block in blocks if hot is None else blocks[:hot]:
             _schedule_block(sch, block)
         if hot is not None:
-            conv_schedule.schedule_conv(sch, blocks[hot], list(blocks[hot + 1 :]))
+            _conv_rule(sch, blocks[hot])(sch, blocks[hot], list(blocks[hot + 1 :]))
     except Exception:
         return None
     return sch
+
+
+def _conv_rule(sch: Any, block: Any) -> Any:
+    """The conv schedule for `block` (regular / pointwise, or depthwise), or None."""
+    if conv_schedule.is_conv(sch, block):
+        return conv_schedule.schedule_conv
+    if depthwise_schedule.is_depthwise(sch, block):
+        return depthwise_schedule.schedule_depthwise
+    return None
 
 
 def _schedule_block(sch: Any, block: Any) -> None:

@@ -27,7 +27,12 @@ def _conv_module(c: int, o: int, hw: int, k: int, stride: int, pad: int, residua
 
 @pytest.mark.parametrize(
     "c,o,hw,k,stride,pad,residual",
-    [(8, 16, 14, 3, 1, 1, True), (16, 8, 9, 1, 1, 0, False), (3, 8, 11, 3, 2, 1, False)],
+    [
+        (8, 16, 14, 3, 1, 1, True),  # 8 x 7 tiles
+        (16, 8, 9, 1, 1, 0, False),
+        (3, 8, 11, 3, 2, 1, False),
+        (8, 32, 12, 1, 1, 0, True),  # 16 x 4 tiles
+    ],
 )
 def test_conv_schedule_applies_and_matches_the_plain_loops(c, o, hw, k, stride, pad, residual) -> None:
     tvm = require_tvm()
@@ -60,3 +65,12 @@ def test_channels_not_a_multiple_of_8_keep_the_generic_rule() -> None:
     assert not any(conv_schedule.is_conv(sch, b) for b in blocks)
     _, count, total = schedule.apply(tvm.IRModule(dict(mod.functions_items())))
     assert (count, total) == (1, 1)
+
+
+def test_tile_shapes() -> None:
+    assert conv_schedule.tile_shape(32, 28) == (16, 4)  # wide tile: 2 FMAs per broadcast
+    assert conv_schedule.tile_shape(64, 56) == (16, 4)
+    assert conv_schedule.tile_shape(16, 112) == (8, 8)  # one 16-channel tile only: narrow is faster
+    assert conv_schedule.tile_shape(24, 28) == (8, 7)  # 24 channels: not a multiple of 16
+    assert conv_schedule.tile_shape(960, 7) == (8, 7)  # 16 x 7 spills (measured: no faster)
+    assert conv_schedule.tile_shape(384, 14) == (8, 7)

@@ -1,0 +1,171 @@
+"""Where the cpu target's time goes: kernel time by kind (conv, depthwise, other) per model run, with
+each conv rule of the fixed schedule on and off, interleaved in one process (same machine load).
+
+    PYTHONPATH=. python benchmarks/cpu_kernels.py --models mobilenetv2 --repeat 5
+    PYTHONPATH=. python benchmarks/cpu_kernels.py --layers     # single depthwise kernels, GFLOP/s
+
+Columns: "all rules" is the default fixed schedule; "no depthwise rule" gives depthwise convs the
+generic rule (the schedule before depthwise_schedule.py); "no 16x4 tiles" gives every regular conv
+8-channel tiles (the schedule before the 16 x 4 tile). Kernel times come from the VirtualMachine's
+instrument hook, summed per run; 1 thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import contextlib
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+import tessera
+from tessera.backends.cpu import conv_schedule, depthwise_schedule
+from tessera.backends.cpu.runtime import set_threads
+from tessera.cli import random_inputs
+
+VARIANTS = ("all rules", "no depthwise rule", "no 16x4 tiles")
+KINDS = ("conv", "depthwise", "other")
+
+
+@contextlib.contextmanager
+def variant(name: str) -> Iterator[None]:
+    saved = depthwise_schedule.is_depthwise, conv_schedule.tile_shape
+    if name == "no depthwise rule":
+        depthwise_schedule.is_depthwise = lambda sch, block: False
+    if name == "no 16x4 tiles":
+        conv_schedule.tile_shape = lambda f, w: (8, next(t for t in conv_schedule.COLUMN_TILES if w % t == 0))
+    try:
+        yield
+    finally:
+        depthwise_schedule.is_depthwise, conv_schedule.tile_shape = saved
+
+
+def kernel_kinds(graph: Any) -> dict[str, str]:
+    import tvm
+
+    from tessera.backends.cpu.build import host_target
+    from tessera.backends.cpu.lower import lower
+    from tessera.backends.cpu.tuning import prepare
+
+    kinds = {}
+    for gv, func in prepare(lower(graph), host_target(1)).functions_items():
+        if isinstance(func, tvm.tirx.PrimFunc):
+            text = func.script()
+            kinds[gv.name_hint] = (
+                "depthwise" if "group_conv2d" in text else "conv" if "conv2d_nchw" in text else "other"
+            )
+    return kinds
+
+
+def measure_model(name: str, repeat: int) -> None:
+    from tessera import zoo  # type: ignore[attr-defined]
+
+    model = zoo.get(name)
+    graph = tessera.compile(tessera.load(model.module, example_inputs=model.example_inputs)).graph
+    inputs = random_inputs(graph, 0)
+    reference = tessera.run(graph, inputs)
+    modules = {}
+    for label in VARIANTS:
+        with variant(label):
+            modules[label] = tessera.compile(graph, target="cpu", target_options={"threads": 1}).artifact.module
+        out = modules[label].run(inputs)
+        err = max(float(np.max(np.abs(reference[k] - out[k]))) for k in reference)
+        print(f"{name} [{label}]: max |error| vs reference {err:.2e}")
+    kinds = kernel_kinds(graph)
+    times = {label: collections.defaultdict(float) for label in VARIANTS}
+    walls: dict[str, list[float]] = collections.defaultdict(list)
+    current, start = [VARIANTS[0]], {}
+
+    def hook(func: Any, symbol: str, before: bool, ret: Any, *args: Any) -> int:
+        if before:
+            start[symbol] = time.perf_counter()
+        else:
+            times[current[0]][kinds.get(symbol, "other")] += time.perf_counter() - start[symbol]
+        return 0
+
+    for module in modules.values():
+        module._vm.set_instrument(hook)
+        module.run(inputs)  # warm-up
+    for label in VARIANTS:
+        times[label].clear()
+    for _ in range(repeat):
+        for label, module in modules.items():
+            current[0] = label
+            begin = time.perf_counter()
+            module.run(inputs)
+            walls[label].append(time.perf_counter() - begin)
+    print(f"\n{name}, 1 thread, {repeat} interleaved runs: ms per run")
+    print("| kernels | " + " | ".join(VARIANTS) + " |")
+    print("|---|" + "---|" * len(VARIANTS))
+    for kind in KINDS:
+        print(f"| {kind} | " + " | ".join(f"{times[v][kind] / repeat * 1e3:.1f}" for v in VARIANTS) + " |")
+    print("| run (median) | " + " | ".join(f"{np.median(walls[v]) * 1e3:.1f}" for v in VARIANTS) + " |")
+
+
+def measure_layers(repeat: int) -> None:
+    """Single 3x3 depthwise kernels (bias + ReLU6) of MobileNetV2's shapes: generic rule vs depthwise rule."""
+    import tvm
+    from tvm import IRModule, te, topi
+
+    from tessera.backends.cpu import schedule
+    from tessera.backends.cpu.build import host_target
+
+    print("| channels, size, stride | generic rule ms (GFLOP/s) | depthwise rule ms (GFLOP/s) |\n|---|---|---|")
+    for c, hw, stride in [
+        (32, 112, 1),
+        (96, 112, 2),
+        (144, 56, 1),
+        (144, 56, 2),
+        (192, 28, 1),
+        (384, 14, 1),
+        (960, 7, 1),
+    ]:
+        x, w = te.placeholder((1, c, hw, hw), name="x"), te.placeholder((c, 1, 3, 3), name="w")
+        b = te.placeholder((1, c, 1, 1), name="b")
+        y = topi.clip(topi.add(topi.nn.group_conv2d_nchw(x, w, stride, 1, 1, c), b), 0.0, 6.0)
+        shapes = [(1, c, hw, hw), (c, 1, 3, 3), (1, c, 1, 1), tuple(int(d) for d in y.shape)]
+        flops = 2 * c * 9 * shapes[-1][2] * shapes[-1][3]
+        cells, outs = [], []
+        for label in ("no depthwise rule", "all rules"):
+            with variant(label):
+                mod, count, _ = schedule.apply(IRModule({"main": te.create_prim_func([x, w, b, y])}))
+            assert count == 1
+            fn = tvm.compile(mod, target=host_target(1))["main"]
+            rng = np.random.default_rng(0)
+            args = [tvm.runtime.tensor(rng.standard_normal(s).astype(np.float32)) for s in shapes]
+            fn(*args)
+            ms = _median_ms(fn, args, repeat)
+            cells.append(f"{ms:.3f} ({flops / ms / 1e6:.1f})")
+            outs.append(args[-1].numpy())
+        np.testing.assert_allclose(outs[1], outs[0], rtol=1e-4, atol=1e-4)
+        print(f"| {c}, {hw}x{hw}, {stride} | " + " | ".join(cells) + " |")
+
+
+def _median_ms(fn: Any, args: list[Any], repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        begin = time.perf_counter()
+        fn(*args)
+        samples.append(time.perf_counter() - begin)
+    return float(np.median(samples)) * 1e3
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", default="mobilenetv2", help="comma-separated zoo models (default mobilenetv2)")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--layers", action="store_true", help="time single depthwise kernels instead of models")
+    args = parser.parse_args()
+    set_threads(1)
+    if args.layers:
+        measure_layers(max(args.repeat, 9))
+        return
+    for name in args.models.split(","):
+        measure_model(name, args.repeat)
+
+
+if __name__ == "__main__":
+    main()
