@@ -61,3 +61,23 @@ def test_hmcos_lns_and_ilp_are_deterministic_for_a_limit() -> None:
     for method in ("hmcos", "lns", "ilp"):
         first, second = (schedule(g, method, time_limit_s=1.0, model=HMCOS) for _ in range(2))
         assert first.order == second.order and first.lower_bound_bytes == second.lower_bound_bytes
+
+
+@settings(max_examples=20, deadline=None, derandomize=True)
+@given(random_dag(max_nodes=9))
+@pytest.mark.parametrize("model", MODELS, ids=["plain", "inplace"])
+def test_dp_dominance_rule_keeps_the_optimum(model: MemoryModel, g: Graph) -> None:
+    """The forced-move rule (a ready unit that frees what it makes and stays within the peak so far,
+    or a proven floor, runs next) prunes states but never the optimum, fused or not."""
+    p = build_problem(g, model)
+    best = brute_force_peak(p)
+    singles = [[k] for k in range(p.n)]
+    for units in (singles, fuse(p)):
+        full = solve_dp(p, units, upper_bound=p.peak(range(p.n)) + 1, dominance=False)
+        for floor in (0, lower_bound(p), best):
+            dp = solve_dp(p, units, upper_bound=p.peak(range(p.n)) + 1, floor=floor)
+            assert dp.proven and dp.order is not None and dp.peak == best == p.peak(dp.order)
+            assert dp.states <= full.states
+            p.check_order(dp.order)
+        none = solve_dp(p, units, upper_bound=best, floor=best)  # nothing below the optimum
+        assert none.proven and none.order is None

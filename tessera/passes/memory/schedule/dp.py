@@ -25,8 +25,13 @@ def solve_dp(
     upper_bound: int,
     max_states: int = 200_000,
     deadline: float = float("inf"),
+    floor: int = 0,
+    dominance: bool = True,
 ) -> DPResult:
-    """Lowest peak of an order running each unit back to back, if below `upper_bound`."""
+    """Lowest peak of an order running each unit back to back, if below `upper_bound`. `floor` is a
+    proven lower bound on every order's peak (0 if none is known); with `dominance`, a state that
+    has a ready unit which frees at least what it makes and whose step stays within the peak so far
+    (or `floor`) runs only that unit next: some optimal completion does (docs/scheduling.md)."""
     unit_of = {k: i for i, u in enumerate(units) for k in u}
     node_mask = [sum(1 << k for k in u) for u in units]
     need = [0] * len(units)
@@ -70,10 +75,16 @@ def solve_dp(
         nxt: dict[int, tuple[int, int, int]] = {}
         back: dict[int, tuple[int, int]] = {}
         for mask, (peak, live, done) in layer.items():
+            moves = []
             for i in range(len(units)):
                 if mask >> i & 1 or need[i] & ~mask:
                     continue
                 step_peak, after = run(live, done, units[i])
+                if dominance and after <= live and step_peak <= max(peak, floor):
+                    moves = [(i, step_peak, after)]  # forced: some optimal completion runs it next
+                    break
+                moves.append((i, step_peak, after))
+            for i, step_peak, after in moves:
                 if depth == 0:
                     after -= unread_external
                 new_peak = max(peak, step_peak)

@@ -76,7 +76,7 @@ def ilp(p: Problem, time_limit_s: float) -> Outcome:
     windows = Budget(int(WORK_PER_S * time_limit_s), safety)
     order = improve(p, order, cpsat_part(2.0, 0.1 * time_limit_s), windows, (48, 80))
     bound = target
-    proof = solve_dp(p, fuse(p), p.peak(order), int(WORK_PER_S * 0.05 * time_limit_s), safety)
+    proof = solve_dp(p, fuse(p), p.peak(order), int(WORK_PER_S * 0.05 * time_limit_s), safety, floor=target)
     if proof.proven:  # the DP exhausted every order below the peak: it is optimal (or it found one)
         order = proof.order if proof.order is not None else order
         return Outcome(order, p.peak(order), True, "optimal", {"proof": "dp", "states": proof.states})
