@@ -56,8 +56,8 @@ def lifetimes(graph: Graph, order: Sequence[Node] | None = None) -> list[Lifetim
     return sorted(spans, key=lambda t: (t.first, t.value))
 
 
-def profile(spans: Sequence[Lifetime], steps: int) -> MemoryProfile:
-    """The memory curve of `spans` over `steps` steps, with its peak."""
+def live_curve(spans: Sequence[Lifetime], steps: int) -> list[int]:
+    """Bytes of `spans` live at each of `steps` steps."""
     delta = [0] * (steps + 1)
     for t in spans:
         delta[t.first] += t.size
@@ -66,6 +66,12 @@ def profile(spans: Sequence[Lifetime], steps: int) -> MemoryProfile:
     for d in delta[:steps]:
         live += d
         curve.append(live)
+    return curve
+
+
+def profile(spans: Sequence[Lifetime], steps: int) -> MemoryProfile:
+    """The memory curve of `spans` over `steps` steps, with its peak."""
+    curve = live_curve(spans, steps)
     if not curve:
         return MemoryProfile((), 0, 0, ())
     peak = max(curve)

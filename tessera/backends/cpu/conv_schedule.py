@@ -51,12 +51,7 @@ def schedule_conv(sch: Any, block: Any, consumers: list[Any]) -> None:
     fo, fi = sch.split(f, [None, channels])
     xo, xi = sch.split(x, [None, tile])
     sch.reorder(n, fo, y, xo, rc, ry, rx, xi, fi)
-    if consumers:
-        sch.set_scope(block, 0, "local")
-        epilogue = consumers[-1]
-    else:
-        epilogue = sch.cache_write(block, 0, "global")
-        sch.set_scope(block, 0, "local")
+    epilogue = accumulate_locally(sch, block, consumers)
     sch.reverse_compute_at(epilogue, xo)
     _pack_weights(sch, block)
     sch.parallel(sch.fuse(n, fo, y))
@@ -64,6 +59,14 @@ def schedule_conv(sch: Any, block: Any, consumers: list[Any]) -> None:
     sch.vectorize(fi)
     sch.decompose_reduction(block, rc)  # the init block inherits the unroll and vectorize
     _vectorize_epilogue(sch, epilogue)
+
+
+def accumulate_locally(sch: Any, block: Any, consumers: list[Any]) -> Any:
+    """Keep `block`'s output tile in registers ("local"); returns the block that writes it out: the
+    last fused consumer, or a copy to global memory when there is none."""
+    epilogue = consumers[-1] if consumers else sch.cache_write(block, 0, "global")
+    sch.set_scope(block, 0, "local")
+    return epilogue
 
 
 def _pack_weights(sch: Any, block: Any) -> None:

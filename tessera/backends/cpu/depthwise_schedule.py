@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tessera.backends.cpu.conv_schedule import accumulate_locally
+
 LANES = 8  # AVX2: 8 float32 lanes
 MAX_VECTORS = 8  # accumulators kept in registers (of 16 ymm), leaving room for inputs and the weight
 COLUMN_TILES = (16, 8, 14, 7, 12, 6, 4, 2, 1)  # widths 112, 56, 28, 14, 7 -> 16, 8, 14, 14, 7
@@ -52,12 +54,7 @@ def schedule_depthwise(sch: Any, block: Any, consumers: list[Any]) -> None:
     yo, yi = sch.split(y, [None, rows])
     xo, xi = sch.split(x, [None, cols])
     sch.reorder(n, f, yo, xo, *reduce, yi, xi)
-    if consumers:
-        sch.set_scope(block, 0, "local")
-        epilogue = consumers[-1]
-    else:
-        epilogue = sch.cache_write(block, 0, "global")
-        sch.set_scope(block, 0, "local")
+    epilogue = accumulate_locally(sch, block, consumers)
     sch.reverse_compute_at(epilogue, xo)
     sch.parallel(sch.fuse(n, f, yo))
     for loop in reduce[-2:]:  # the kernel window

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 
-from tessera.ir.liveness import Lifetime
+from tessera.ir.liveness import Lifetime, live_curve
 
 Offsets = dict[str, int]
 Key = Callable[[Lifetime], tuple]
@@ -54,17 +54,9 @@ Groups = Sequence[Sequence[str]]
 def load_curve(spans: Sequence[Lifetime], groups: Groups = ()) -> list[int]:
     """Bytes live at every step; a group counts, at each step, its largest member live there."""
     steps = max((t.last for t in spans), default=-1) + 1
-    delta = [0] * (steps + 1)
     grouped = {name for g in groups for name in g}
     by_name = {t.value: t for t in spans}
-    for t in spans:
-        if t.value not in grouped:
-            delta[t.first] += t.size
-            delta[t.last + 1] -= t.size
-    curve, live = [], 0
-    for d in delta[:steps]:
-        live += d
-        curve.append(live)
+    curve = live_curve([t for t in spans if t.value not in grouped], steps)
     for g in groups:
         top: dict[int, int] = {}
         for name in g:
