@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -160,6 +161,8 @@ def compile(
 
 def _build_pass(p: str | Pass, calibration: Iterable[Mapping[str, np.ndarray]] | None) -> Pass:
     if isinstance(p, Pass):
+        if p.name == "quantize-int8" and calibration is not None and getattr(p, "calibration", None) is None:
+            return dataclasses.replace(p, calibration=list(calibration))  # type: ignore[type-var]
         return p
     if p == "quantize-int8" and calibration is not None:
         return get_pass(p, calibration=list(calibration))

@@ -63,6 +63,13 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--passes", help="comma-separated pass names (default: canonicalize); '' for none")
     c.add_argument("-o", "--out", type=Path, help="output folder (written whole or not at all)")
     c.add_argument(
+        "--pass-option",
+        action="append",
+        default=[],
+        metavar="PASS.KEY=VALUE",
+        help="an option of a pass named in --passes (repeatable), e.g. patch-based.max_grid=8",
+    )
+    c.add_argument(
         "--target-option",
         action="append",
         default=[],
@@ -188,6 +195,8 @@ def _compile(args: argparse.Namespace) -> None:
         calibration = load_calibration(args.calibration)
     elif args.calibration is not None:
         raise TesseraError("--calibration is only used with --quantize int8")
+    if args.pass_option:
+        passes = _configured_passes(api.DEFAULT_PIPELINE if passes is None else passes, args.pass_option)
     result = api.compile(
         args.model,
         target=args.target,
@@ -198,6 +207,22 @@ def _compile(args: argparse.Namespace) -> None:
         calibration=calibration,
     )
     _emit(args, result.to_dict(), result.render_text())
+
+
+def _configured_passes(names: list[str], specs: list[str]) -> list[Any]:
+    """`names` with the passes that --pass-option PASS.KEY=VALUE configures built with those options."""
+    from tessera.passes import get_pass
+
+    options: dict[str, list[str]] = {}
+    for spec in specs:
+        name, dot, rest = spec.partition(".")
+        if not dot or name not in names:
+            raise TesseraError(
+                f"--pass-option {spec!r} must look like PASS.KEY=VALUE with PASS one of the passes run: "
+                + ", ".join(names)
+            )
+        options.setdefault(name, []).append(rest)
+    return [get_pass(n, **parse_key_values(options[n], "--pass-option")) if n in options else n for n in names]
 
 
 def _target_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -29,3 +29,23 @@ def test_cli_quantize_then_patch(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert report["arena_after_bytes"] < report["arena_before_bytes"]
     header = (tmp_path / "out" / "model.h").read_text()
     assert "#define TESSERA_MODEL_CALLER_INPUTS 1" in header
+
+
+def test_cli_pass_option_reaches_the_pass(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model = tmp_path / "cnn.onnx"
+    model.write_bytes(tessera.export_onnx(small_cnn(24, 24, width=64)).SerializeToString())
+    argv = ["compile", str(model), "--passes", "canonicalize,patch-based", "--pass-option", "patch-based.grid=3",
+            "--pass-option", "patch-based.cut=res", "--json"]  # fmt: skip
+    assert main(argv) == 0
+    report = json.loads(capsys.readouterr().out)["passes"][-1]["report"]
+    assert (report["grid"], report["cut"]) == (3, "res")
+
+
+def test_cli_pass_option_errors_name_the_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model = tmp_path / "cnn.onnx"
+    model.write_bytes(tessera.export_onnx(small_cnn(24, 24, width=64)).SerializeToString())
+    assert main(["compile", str(model), "--pass-option", "patch-based.grid=3"]) == 2
+    assert "PASS.KEY=VALUE with PASS one of the passes run: canonicalize" in capsys.readouterr().err
+    argv = ["compile", str(model), "--passes", "patch-based", "--pass-option", "patch-based.gird=3"]
+    assert main(argv) == 2
+    assert "no option(s) gird" in capsys.readouterr().err

@@ -110,3 +110,24 @@ def test_explicit_cut_with_automatic_grid_skips_grids_finer_than_the_cut() -> No
     assert result.report.candidates == 2
     if result.modified:
         _same(graph, result.graph, inputs(graph, 0), exact=False)
+
+
+def test_max_grid_widens_the_search_and_mac_cap_narrows_it() -> None:
+    graph = small_cnn(40, 40, width=32)
+    wide = get_pass("patch-based", max_grid=6).run(graph.copy()).report
+    default = get_pass("patch-based").run(graph.copy()).report
+    assert wide.candidates > default.candidates
+    assert wide.arena_after_bytes <= default.arena_after_bytes  # the default's candidates are a subset
+    capped = get_pass("patch-based", max_grid=6, max_mac_overhead=0.2).run(graph.copy())
+    assert capped.report.mac_overhead <= 0.2 and capped.report.candidates < wide.candidates
+    if capped.modified:
+        _same(graph, capped.graph, inputs(graph, 2), exact=False)
+
+
+def test_mac_cap_that_no_candidate_meets_leaves_the_graph_and_says_why() -> None:
+    result = get_pass("patch-based", cut="res", grid=3, max_mac_overhead=0.0).run(small_cnn(40, 40, width=32))
+    assert not result.modified and "all 1 candidates add more than max_mac_overhead=0.0" in result.report.skipped
+    with pytest.raises(PassError, match="max_mac_overhead must be"):
+        get_pass("patch-based", max_mac_overhead=-1.0).run(small_cnn())
+    with pytest.raises(PassError, match="max_grid >= 2"):
+        get_pass("patch-based", max_grid=1).run(small_cnn())

@@ -7,15 +7,17 @@ whole stage, then patch 2, ...), so only one patch's intermediates are live at a
 graph input and the stage output. Every patch computes exactly the whole-image values: a per-patch
 conv or pool keeps padding only where its region touches the image border.
 
-Options: `cut` (the stage output's tensor name) and `grid` (n); by default every cut and grid 2..4
-is tried and the one with the smallest arena kept (liveness peak first, then the `planner` arena of
+Options: `cut` (the stage output's tensor name) and `grid` (n); by default every cut and grid
+2..`max_grid` (4) is tried and the one with the smallest arena kept (liveness peak first, then the `planner` arena of
 the best few; `inplace` as the MCU target plans: InsertSlice chains and in-place kernels share
 slots). `count_inputs=False` scores without the graph inputs, for the MCU target's
 inputs="caller" mode, where the model reads the image in place (MCUNetV2: the image is read or
 decoded patch by patch and never held whole in the arena). Cuts are visited by a lower bound on
 their peak (the steps after the stage, which patching leaves alone) and the search stops when the
 bound passes the shortlist. The report gives the choice, the arena and peak before and after, and
-the MACs recomputed in the halos.
+the MACs recomputed in the halos. Finer grids trade MACs for RAM: `max_grid` widens the automatic
+search, and `max_mac_overhead` (e.g. 0.5 = at most 50% more MACs) drops candidates that recompute
+more than that.
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ from tessera.passes.memory.arena import plan_arena
 from tessera.passes.registry import register_pass
 from tessera.passes.tiling.stage import WINDOWED, Region, grid_bounds, input_need, propagate, stage_of, windows
 
-AUTO_GRIDS = (2, 3, 4)
 SHORTLIST = 4  # candidates (best liveness peak first) that get a full arena plan
 
 
@@ -157,7 +158,9 @@ def _by_bound(graph: Graph, cuts: list[str], external: list[str]) -> list[tuple[
 class PatchBased(Pass):
     name = "patch-based"
     cut: str | None = None  # the stage output's tensor name; None: try every candidate
-    grid: int = 0  # patches per side; 0: try 2, 3 and 4
+    grid: int = 0  # patches per side; 0: try 2..max_grid
+    max_grid: int = 4  # the finest grid the automatic search tries
+    max_mac_overhead: float | None = None  # drop candidates whose halos add more MACs than this fraction
     planner: str = "best-fit"  # the arena planner that scores candidates
     count_inputs: bool = True  # False: the graph inputs stay in the caller's buffers (MCU inputs=caller)
     inplace: bool = True  # score arenas with the kernels' in-place rules (as the MCU target plans them)
@@ -165,16 +168,26 @@ class PatchBased(Pass):
     def _arena(self, graph: Graph, external: list[str]) -> int:
         return plan_arena(graph, self.planner, inplace=self.inplace, external=external).arena_bytes
 
+    def _too_costly(self, patched: Graph, macs_before: int) -> bool:
+        if self.max_mac_overhead is None or not macs_before:
+            return False
+        return graph_macs(patched) > (1 + self.max_mac_overhead) * macs_before
+
     def run(self, graph: Graph) -> PassResult:
-        if self.grid < 0:
-            raise PassError(f"patch-based: grid must be >= 1 (0 = automatic), got {self.grid}")
+        if self.grid < 0 or self.max_grid < 2:
+            raise PassError(
+                f"patch-based: grid must be >= 1 (0 = automatic) and max_grid >= 2, got {self.grid} and {self.max_grid}"
+            )
+        if self.max_mac_overhead is not None and self.max_mac_overhead < 0:
+            raise PassError(f"patch-based: max_mac_overhead must be >= 0, got {self.max_mac_overhead}")
         cuts = [self.cut] if self.cut is not None else candidate_cuts(graph)
-        grids = [self.grid] if self.grid else list(AUTO_GRIDS)
+        grids = [self.grid] if self.grid else list(range(2, self.max_grid + 1))
         external = [] if self.count_inputs else [v.name for v in graph.inputs]
         report = PatchReport(arena_before_bytes=self._arena(graph, external))
         report.peak_before_bytes = _peak(graph, external)
         report.macs_before = graph_macs(graph)
         tried: list[tuple[int, str, int, Graph]] = []
+        costly = 0
         for bound, cut in _by_bound(graph, cuts, external):
             if len(tried) >= SHORTLIST and bound > sorted(t[0] for t in tried)[SHORTLIST - 1]:
                 break  # the rest of the graph alone already peaks above the shortlist
@@ -185,6 +198,9 @@ class PatchBased(Pass):
                     g = patch_graph(graph, cut, n)
                 except ShapeError as err:
                     raise PassError(f"patch-based: cut {cut!r}, grid {n}: {err}") from err
+                if self._too_costly(g, report.macs_before):
+                    costly += 1
+                    continue
                 tried.append((_peak(g, external), cut, n, g))
         report.candidates = len(tried)
         best = None
@@ -193,7 +209,10 @@ class PatchBased(Pass):
             if best is None or arena < best[0]:
                 best = (arena, cut, n, g)
         if best is None or (self.cut is None and self.grid == 0 and best[0] >= report.arena_before_bytes):
-            report.skipped = "no stage to patch" if best is None else "no patching lowers the arena"
+            report.skipped = "no patching lowers the arena"
+            if best is None:
+                over = f"all {costly} candidates add more than max_mac_overhead={self.max_mac_overhead} of MACs"
+                report.skipped = over if costly else "no stage to patch"
             report.arena_after_bytes, report.peak_after_bytes = report.arena_before_bytes, report.peak_before_bytes
             report.macs_after = report.macs_before
             return PassResult(graph, False, report)
