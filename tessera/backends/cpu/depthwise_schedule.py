@@ -4,12 +4,12 @@ A depthwise conv has no reduction over channels: each output is a k x k window o
 times k x k scalars, so conv_schedule.py's channel-blocked tile does not apply as is. Two layouts,
 picked per kernel by `channel_blocked`:
 
-- planes (stride 1 on planes 14 wide or more, channels not a multiple of 8, channel multipliers):
+- planes (stride 1 on planes 56 wide or more, channels not a multiple of 8, channel multipliers):
   each channel's output plane is tiled by rows x columns; the tile (at most 8 vectors of 8 float32)
   accumulates in registers (local buffer, row loop unrolled, column loop vectorized) while the
   k x k window, unrolled, broadcasts one weight per FMA. With stride 2 the padded input is stored as
   [.., rows, column % 2, column // 2] so the window's vector loads are contiguous.
-- channel blocks (NCHWc; stride 2, planes under 14 wide, widths no column tile divides): 8 channels
+- channel blocks (NCHWc; stride 2, planes under 56 wide, widths no column tile divides): 8 channels
   per vector. The padded input of 8 channels is repacked to [h, w, 8] and the weights to
   [c / 8, kh, kw, 8], so every window step is one contiguous vector load (any stride) and one FMA per
   output pixel of the tile (up to 12 pixels x 8 channels in registers); the epilogue writes the tile
@@ -33,7 +33,7 @@ MAX_PIXELS = 12  # channel-block tile: output pixels x 8 channels in registers
 COLUMN_TILES = (16, 8, 14, 7, 12, 6, 4, 2, 1)  # widths 112, 56, 28, 14, 7 -> 16, 8, 14, 14, 7
 ROW_TILES = (7, 4, 2, 1)
 BLOCK_COLUMN_TILES = (8, 7, 6, 4, 2, 1)
-NARROW = 14  # stride-1 planes narrower than this use channel blocks (measured: 7 wide 6.2 -> 8.3 GF/s)
+WIDE = 56  # stride-1 planes this wide or wider keep the plane layout (faster there: 18 vs 12 GF/s)
 
 
 def is_depthwise(sch: Any, block: Any) -> bool:
@@ -68,7 +68,7 @@ def channel_blocked(channels: int, in_channels: int, stride: int, width: int) ->
     """Vectorize over 8 channels (NCHWc) rather than along output columns?"""
     if channels % LANES or channels != in_channels:  # a channel tail or a channel multiplier
         return False
-    return stride > 1 or width < NARROW or tile_shape(width, width)[1] < LANES // 2
+    return stride > 1 or width < WIDE or tile_shape(width, width)[1] < LANES // 2
 
 
 def schedule_depthwise(sch: Any, block: Any, consumers: list[Any]) -> list[str]:
@@ -133,7 +133,7 @@ def _schedule_channel_blocks(sch: Any, block: Any, consumers: list[Any], pads: l
     channels = sch.fuse(n, fo)
     sch.parallel(channels)
     names = _compute_pads_at(sch, pads, channels)
-    for loop in [*reduce[-2:], yi, xi]:
+    for loop in (reduce[-1], yi, xi):  # window rows stay a loop: unrolling k x k x tile FMAs spills
         sch.unroll(loop)
     sch.vectorize(fi)
     sch.decompose_reduction(block, reduce[0])

@@ -75,7 +75,8 @@ def test_depthwise_schedule_applies_and_matches_the_plain_loops(case: str) -> No
 
 def test_layout_choice() -> None:
     assert depthwise_schedule.channel_blocked(96, 96, 2, 56)  # stride 2: channel blocks
-    assert depthwise_schedule.channel_blocked(960, 960, 1, 7)  # narrow planes: channel blocks
+    assert depthwise_schedule.channel_blocked(960, 960, 1, 7)  # narrower planes: channel blocks
+    assert depthwise_schedule.channel_blocked(192, 192, 1, 28)
     assert not depthwise_schedule.channel_blocked(144, 144, 1, 56)  # wide stride-1 planes: columns
     assert depthwise_schedule.channel_blocked(16, 16, 1, 17)  # columns that no vector tile divides
     assert not depthwise_schedule.channel_blocked(12, 12, 2, 56)  # a channel tail
