@@ -2,12 +2,13 @@
 each conv rule of the fixed schedule on and off, interleaved in one process (same machine load).
 
     PYTHONPATH=. python benchmarks/cpu_kernels.py --models mobilenetv2 --repeat 5
-    PYTHONPATH=. python benchmarks/cpu_kernels.py --layers     # single depthwise kernels, GFLOP/s
+    PYTHONPATH=. python benchmarks/cpu_kernels.py --layers --threads 1   # single depthwise kernels, GFLOP/s
 
-Columns: "all rules" is the default fixed schedule; "no depthwise rule" gives depthwise convs the
-generic rule (the schedule before depthwise_schedule.py); "no 16x4 tiles" gives every regular conv
-8-channel tiles (the schedule before the 16 x 4 tile). Kernel times come from the VirtualMachine's
-instrument hook, summed per run; 1 thread.
+Columns: "all rules" is the default fixed schedule; "no channel blocks" gives every depthwise conv
+the plane layout (vectorized along output columns) instead of 8-channel vectors; "no depthwise rule"
+gives depthwise convs the generic rule (the schedule before depthwise_schedule.py); "no 16x4 tiles"
+gives every regular conv 8-channel tiles (the schedule before the 16 x 4 tile). Kernel times come
+from the VirtualMachine's instrument hook, summed per run; 1 thread.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import collections
 import contextlib
+import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -26,13 +28,15 @@ from tessera.backends.cpu import conv_schedule, depthwise_schedule
 from tessera.backends.cpu.runtime import set_threads
 from tessera.cli import random_inputs
 
-VARIANTS = ("all rules", "no depthwise rule", "no 16x4 tiles")
+VARIANTS = ("all rules", "no channel blocks", "no depthwise rule", "no 16x4 tiles")
 KINDS = ("conv", "depthwise", "other")
 
 
 @contextlib.contextmanager
 def variant(name: str) -> Iterator[None]:
-    saved = depthwise_schedule.is_depthwise, conv_schedule.tile_shape
+    saved = depthwise_schedule.is_depthwise, conv_schedule.tile_shape, depthwise_schedule.channel_blocked
+    if name == "no channel blocks":
+        depthwise_schedule.channel_blocked = lambda *shape: False
     if name == "no depthwise rule":
         depthwise_schedule.is_depthwise = lambda sch, block: False
     if name == "no 16x4 tiles":
@@ -40,7 +44,7 @@ def variant(name: str) -> Iterator[None]:
     try:
         yield
     finally:
-        depthwise_schedule.is_depthwise, conv_schedule.tile_shape = saved
+        depthwise_schedule.is_depthwise, conv_schedule.tile_shape, depthwise_schedule.channel_blocked = saved
 
 
 def kernel_kinds(graph: Any) -> dict[str, str]:
@@ -105,43 +109,58 @@ def measure_model(name: str, repeat: int) -> None:
     print("| run (median) | " + " | ".join(f"{np.median(walls[v]) * 1e3:.1f}" for v in VARIANTS) + " |")
 
 
-def measure_layers(repeat: int) -> None:
-    """Single 3x3 depthwise kernels (bias + ReLU6) of MobileNetV2's shapes: generic rule vs depthwise rule."""
+LAYERS = [  # channels, size, stride, kernel: MobileNetV2's 3x3 depthwise convs, then 5x5 / 7x7 (MCUNet-like)
+    (32, 112, 1, 3),
+    (96, 112, 2, 3),
+    (144, 56, 1, 3),
+    (144, 56, 2, 3),
+    (192, 28, 1, 3),
+    (384, 14, 1, 3),
+    (576, 14, 2, 3),
+    (960, 7, 1, 3),
+    (96, 56, 2, 5),
+    (240, 14, 1, 5),
+    (240, 14, 2, 7),
+    (480, 7, 1, 7),
+]
+LAYER_VARIANTS = ("no depthwise rule", "no channel blocks", "all rules")
+
+
+def measure_layers(repeat: int, threads: int) -> None:
+    """Single depthwise kernels (bias + ReLU6): generic rule, plane layout only, and the default rule,
+    interleaved (same machine load)."""
     import tvm
     from tvm import IRModule, te, topi
 
     from tessera.backends.cpu import schedule
     from tessera.backends.cpu.build import host_target
 
-    print("| channels, size, stride | generic rule ms (GFLOP/s) | depthwise rule ms (GFLOP/s) |\n|---|---|---|")
-    for c, hw, stride in [
-        (32, 112, 1),
-        (96, 112, 2),
-        (144, 56, 1),
-        (144, 56, 2),
-        (192, 28, 1),
-        (384, 14, 1),
-        (960, 7, 1),
-    ]:
-        x, w = te.placeholder((1, c, hw, hw), name="x"), te.placeholder((c, 1, 3, 3), name="w")
+    print(f"{threads} thread(s), median of {repeat} interleaved rounds: ms (GFLOP/s)")
+    print("| channels, size, stride, kernel | " + " | ".join(LAYER_VARIANTS) + " |\n|---|---|---|---|")
+    for c, hw, stride, k in LAYERS:
+        x, w = te.placeholder((1, c, hw, hw), name="x"), te.placeholder((c, 1, k, k), name="w")
         b = te.placeholder((1, c, 1, 1), name="b")
-        y = topi.clip(topi.add(topi.nn.group_conv2d_nchw(x, w, stride, 1, 1, c), b), 0.0, 6.0)
-        shapes = [(1, c, hw, hw), (c, 1, 3, 3), (1, c, 1, 1), tuple(int(d) for d in y.shape)]
-        flops = 2 * c * 9 * shapes[-1][2] * shapes[-1][3]
-        cells, outs = [], []
-        for label in ("no depthwise rule", "all rules"):
+        y = topi.clip(topi.add(topi.nn.group_conv2d_nchw(x, w, stride, k // 2, 1, c), b), 0.0, 6.0)
+        shapes = [(1, c, hw, hw), (c, 1, k, k), (1, c, 1, 1), tuple(int(d) for d in y.shape)]
+        flops = 2 * c * k * k * shapes[-1][2] * shapes[-1][3]
+        rng = np.random.default_rng(0)
+        arrays = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+        fns, args = [], []
+        for label in LAYER_VARIANTS:
             with variant(label):
                 mod, count, _ = schedule.apply(IRModule({"main": te.create_prim_func([x, w, b, y])}))
             assert count == 1
-            fn = tvm.compile(mod, target=host_target(1))["main"]
-            rng = np.random.default_rng(0)
-            args = [tvm.runtime.tensor(rng.standard_normal(s).astype(np.float32)) for s in shapes]
-            fn(*args)
-            ms = _median_ms(fn, args, repeat)
-            cells.append(f"{ms:.3f} ({flops / ms / 1e6:.1f})")
-            outs.append(args[-1].numpy())
-        np.testing.assert_allclose(outs[1], outs[0], rtol=1e-4, atol=1e-4)
-        print(f"| {c}, {hw}x{hw}, {stride} | " + " | ".join(cells) + " |")
+            fns.append(tvm.compile(mod, target=host_target(threads))["main"])
+            args.append([tvm.runtime.tensor(a) for a in arrays])
+            fns[-1](*args[-1])
+        for out in args[1:]:
+            np.testing.assert_allclose(out[-1].numpy(), args[0][-1].numpy(), rtol=1e-4, atol=1e-4)
+        samples: list[list[float]] = [[] for _ in fns]
+        for _ in range(repeat):
+            for fn, a, times in zip(fns, args, samples):
+                times.append(_median_ms(fn, a, 3))
+        cells = [f"{np.median(t):.3f} ({flops / np.median(t) / 1e6:.1f})" for t in samples]
+        print(f"| {c}, {hw}x{hw}, {stride}, {k}x{k} | " + " | ".join(cells) + " |")
 
 
 def _median_ms(fn: Any, args: list[Any], repeat: int) -> float:
@@ -158,11 +177,14 @@ def main() -> None:
     parser.add_argument("--models", default="mobilenetv2", help="comma-separated zoo models (default mobilenetv2)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--layers", action="store_true", help="time single depthwise kernels instead of models")
+    parser.add_argument("--threads", type=int, default=1, help="threads for --layers (models: 1)")
     args = parser.parse_args()
-    set_threads(1)
     if args.layers:
-        measure_layers(max(args.repeat, 9))
+        os.environ.setdefault("TVM_NUM_THREADS", str(os.cpu_count() or 1))  # before TVM starts its pool
+        set_threads(args.threads)
+        measure_layers(max(args.repeat, 5), args.threads)
         return
+    set_threads(1)
     for name in args.models.split(","):
         measure_model(name, args.repeat)
 
