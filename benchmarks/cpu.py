@@ -9,15 +9,27 @@ when the zoo is not installed); `light:NAME` takes a model bundled with the onnx
 weights, no PyTorch column). Each figure is the median of --repeat runs after --warmup runs; ratios
 are latency over onnxruntime's (below 1 means faster than onnxruntime). Columns: "TVM loops" is the
 cpu target with TVM's default loop nests (schedule=tvm), "fixed sched" the default cpu target (a
-fixed parallel + vectorized schedule, no search), "tuned" MetaSchedule records plus the fixed
-schedule for untuned kernels.
+fixed parallel + vectorized schedule, no search), "tuned" the tuning database applied (per kernel
+the faster of MetaSchedule's best candidate and the fixed schedule, both timed by the same runner).
+
+Timing is fair: each figure (framework x thread count) is taken in its own fresh Python process
+(`--child`), which loads the saved model (ONNX file, cpu-target library, or the zoo's PyTorch module)
+and the saved inputs, warms up, and times. Timed in one process, one after another, a framework ran
+while the previous one's idle worker threads still spun on the cores: onnxruntime's intra-op pool
+(session.intra_op.allow_spinning, on by default) and TVM's own pool burn CPU for up to a second
+after their last run (benchmarks/cpu_order.py measures it). Every framework keeps its default speed
+settings (onnxruntime's spinning included: it helps onnxruntime between its own runs). Processes run
+one after another, so machine load can still drift between figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -71,16 +83,25 @@ def load_model(name: str) -> tuple[Graph, Any] | None:
     return graph, model
 
 
-def ort_runner(graph: Graph, inputs: dict[str, np.ndarray], threads: int) -> Callable[[], Any]:
+def ort_runner(path: str, arrays: list[np.ndarray], threads: int) -> Callable[[], Any]:
+    """onnxruntime at its default settings (spinning intra-op threads included), `threads` intra-op."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
-    session = ort.InferenceSession(
-        tessera.export_onnx(graph).SerializeToString(), options, providers=["CPUExecutionProvider"]
-    )
+    session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    inputs = {i.name: a for i, a in zip(session.get_inputs(), arrays)}
     return lambda: session.run(None, inputs)
+
+
+def tessera_runner(folder: str, arrays: list[np.ndarray], threads: int) -> Callable[[], Any]:
+    """A cpu-target library saved by `compile(..., out_dir=folder)`, loaded without recompiling."""
+    from tessera.backends import cpu
+
+    module = cpu.load(folder)
+    inputs = {spec.name: a for spec, a in zip(module.signature.inputs, arrays)}
+    return lambda: module.run(inputs, threads=threads)
 
 
 def torch_runner(model: Any, threads: int) -> Callable[[], Any]:
@@ -103,35 +124,69 @@ def measure(name: str, args: argparse.Namespace) -> list[Row]:
         return []
     graph, model = loaded
     inputs = random_inputs(graph, 0)
-    start = time.perf_counter()
-    untuned = tessera.compile(graph, target="cpu", passes=[])
-    print(f"{name}: untuned build {time.perf_counter() - start:.1f} s", file=sys.stderr)
-    tvm_loops = None
+    with tempfile.TemporaryDirectory(prefix="tessera-cpu-bench-") as tmp:
+        work = Path(tmp)
+        np.savez(work / "inputs.npz", *(inputs[v.name] for v in graph.inputs))
+        (work / "model.onnx").write_bytes(tessera.export_onnx(graph).SerializeToString())
+        builds = _build(name, graph, inputs, work, args)
+        rows = []
+        for threads in args.threads:
+
+            def timed(kind: str, source: str | None, n: int = threads) -> float | None:
+                return None if source is None else _time_in_subprocess(kind, source, work, n, args)
+
+            ort_ms = timed("onnxruntime", str(work / "model.onnx"))
+            assert ort_ms is not None
+            torch_ms = timed("torch", name if model else None)
+            cells = [timed("tessera", builds.get(k)) for k in ("tvm loops", "fixed", "tuned")]
+            rows.append(Row(name, threads, ort_ms, torch_ms, *cells))
+            print(_line(rows[-1]), flush=True)
+    return rows
+
+
+def _build(name: str, graph: Graph, inputs: dict[str, np.ndarray], work: Path, args: argparse.Namespace) -> dict:
+    """Compile each cpu-target variant into a folder under `work` (checked against the reference)."""
+    variants: dict[str, dict[str, Any]] = {"fixed": {}}
     if not args.skip_tvm_loops:
-        tvm_loops = tessera.compile(graph, target="cpu", passes=[], target_options={"schedule": "tvm"})
-    tuned = None
+        variants["tvm loops"] = {"schedule": "tvm"}
     db = Path(args.tuning_db) / name.replace(":", "_")
     if args.tune or _records(db):  # --tune 0 with records already there: apply them, tune nothing
+        variants["tuned"] = {"tune": args.tune, "tuning_db": str(db)}
+    folders = {}
+    for label, options in variants.items():
         start = time.perf_counter()
-        options = {"tune": args.tune, "tuning_db": str(db)}
-        tuned = tessera.compile(graph, target="cpu", passes=[], target_options=options)
-        summary = tuned.artifact.tuning
-        print(f"{name}: tuned build {time.perf_counter() - start:.1f} s, {summary}", file=sys.stderr)
+        out = work / label.replace(" ", "_")
+        result = tessera.compile(graph, target="cpu", passes=[], target_options=options, out_dir=str(out))
+        note = f", {result.artifact.tuning.line()}" if result.artifact.tuning else ""
+        print(f"{name}: {label} build {time.perf_counter() - start:.1f} s{note}", file=sys.stderr)
+        _check(graph, result, inputs)
+        folders[label] = str(out)
+    if "tuned" in variants:
         print(f"{name}: the database holds {_records(db)} measured candidates", file=sys.stderr)
-    for result in (untuned, tuned):
-        if result is not None:
-            _check(graph, result, inputs)
-    rows = []
-    for threads in args.threads:
-        ort_ms = median_ms(ort_runner(graph, inputs, threads), args.warmup, args.repeat)
-        torch_ms = median_ms(torch_runner(model, threads), args.warmup, args.repeat) if model else None
+    return folders
 
-        def timed(result: tessera.CompileResult | None, n: int = threads) -> float | None:
-            return median_ms(lambda: result.run(inputs, threads=n), args.warmup, args.repeat) if result else None
 
-        rows.append(Row(name, threads, ort_ms, torch_ms, timed(tvm_loops), timed(untuned), timed(tuned)))
-        print(_line(rows[-1]), flush=True)
-    return rows
+def _time_in_subprocess(kind: str, source: str, work: Path, threads: int, args: argparse.Namespace) -> float:
+    command = [sys.executable, __file__, "--child", kind, source, str(work / "inputs.npz"), str(threads)]
+    command += ["--warmup", str(args.warmup), "--repeat", str(args.repeat)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"timing {kind} ({source}) failed:\n{done.stderr[-3000:]}")
+    return float(json.loads(done.stdout.strip().splitlines()[-1])["ms"])
+
+
+def child(kind: str, source: str, inputs_path: str, threads: int, warmup: int, repeat: int) -> None:
+    """Time one framework on one model in this (fresh) process; prints {"ms": median} as JSON."""
+    arrays = list(np.load(inputs_path).values())
+    if kind == "onnxruntime":
+        run = ort_runner(source, arrays, threads)
+    elif kind == "tessera":
+        run = tessera_runner(source, arrays, threads)
+    else:
+        from tessera import zoo  # type: ignore[attr-defined]
+
+        run = torch_runner(zoo.get(source), threads)
+    print(json.dumps({"ms": median_ms(run, warmup, repeat)}))
 
 
 def _records(db: Path) -> int:
@@ -177,7 +232,12 @@ def main() -> None:
     )
     parser.add_argument("--skip-tvm-loops", action="store_true", help="leave out the slow TVM-loops column")
     parser.add_argument("--tuning-db", default="tuning-db", help="folder of the tuning databases (one per model)")
+    parser.add_argument("--child", nargs=4, metavar=("KIND", "SOURCE", "INPUTS", "THREADS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        kind, source, inputs_path, threads = args.child
+        child(kind, source, inputs_path, int(threads), args.warmup, args.repeat)
+        return
     args.threads = [int(t) for t in args.threads.split(",")]
     print(HEADER)
     for name in args.models.split(","):

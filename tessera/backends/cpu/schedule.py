@@ -21,19 +21,27 @@ VECTOR_FACTORS = (16, 8, 4)
 
 def apply(mod: Any) -> tuple[Any, int, int]:
     """Schedule every unscheduled PrimFunc of `mod`; returns (module, scheduled, total)."""
-    from tvm import s_tir, tirx
+    from tvm import tirx
 
     scheduled = total = 0
     for gv, func in list(mod.functions_items()):
         if not isinstance(func, tirx.PrimFunc) or (func.attrs is not None and func.attrs.get("tirx.is_scheduled")):
             continue
         total += 1
-        sch = _scheduled(s_tir, func, conv=True) or _scheduled(s_tir, func, conv=False)
+        sch = fixed_schedule(func)
         if sch is None:  # this kernel keeps its default loop nest: slower, never wrong
             continue
         mod[gv] = sch.mod["main"].with_attr("tirx.is_scheduled", True)
         scheduled += 1
     return mod, scheduled, total
+
+
+def fixed_schedule(func: Any) -> Any:
+    """The fixed schedule of one PrimFunc as a traced `s_tir.Schedule` (`sch.trace` replays it on the
+    unscheduled function, e.g. from a tuning record), or None when no rule applies."""
+    from tvm import s_tir
+
+    return _scheduled(s_tir, func, conv=True) or _scheduled(s_tir, func, conv=False)
 
 
 def _scheduled(s_tir: Any, func: Any, conv: bool) -> Any:

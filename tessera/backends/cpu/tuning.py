@@ -1,8 +1,11 @@
 """MetaSchedule tuning with a database kept in a folder and reused.
 
 The module is legalized and fused first (Relax's zero pipeline), so each fused kernel is one tuning
-task. Tasks that already have a record in the database are not tuned again: a second compile of the
-same model with the same database only applies the records. Progress goes to stderr while it tunes.
+task. Tasks that already have a MetaSchedule record in the database are not tuned again: a second
+compile of the same model with the same database only applies the records. The fixed schedule of each
+tuned task is timed by the same runner and recorded too (fixed_record.py), so the database applies
+whichever is faster per kernel. Progress goes to stderr while it tunes, with the fixed schedule's time
+beside the best candidate's, and one line per kernel at the end says which one applies.
 """
 
 from __future__ import annotations
@@ -14,20 +17,31 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from tessera.backends.cpu import msworkers
+from tessera.backends.cpu import fixed_record, msworkers
+from tessera.backends.cpu.fixed_record import KernelOutcome, TaskRecords
 
 
 @dataclass(frozen=True)
 class TuningSummary:
     database: str
     tasks: int  # fused kernels in the model
-    reused: int  # tasks that already had a record
+    reused: int  # tasks that already had a MetaSchedule record
     tuned: int  # tasks tuned in this compile
-    trials: int  # trials measured in this compile
+    trials: int  # MetaSchedule trials measured in this compile
+    fixed_timed: int  # fixed schedules timed and recorded in this compile (fixed_record.py)
     seconds: float
+    kernels: tuple[KernelOutcome, ...] = ()  # per task: fixed vs best tuned time, which one applies
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "kernels": [{**asdict(k), "winner": k.winner} for k in self.kernels]}
+
+    def line(self) -> str:
+        wins = {w: sum(k.winner == w for k in self.kernels) for w in ("fixed", "tuned")}
+        return (
+            f"{self.tasks} tasks: {self.reused} from the database, {self.tuned} tuned now "
+            f"({self.trials} trials, {self.fixed_timed} fixed schedules timed, {self.seconds:.0f} s); "
+            f"applied: {wins['tuned']} tuned, {wins['fixed']} fixed schedule"
+        )
 
 
 def prepare(mod: Any, target: Any) -> Any:
@@ -45,7 +59,8 @@ def prepare(mod: Any, target: Any) -> Any:
 
 
 def tune(mod: Any, target: Any, trials: int, db_dir: str | None) -> tuple[Any, TuningSummary | None]:
-    """Tune the tasks that have no record yet (up to `trials` in all), then apply the database."""
+    """Tune the tasks that have no MetaSchedule record yet (up to `trials` in all), time the fixed
+    schedule of every task that is tuned (or has tuned records) into the database, then apply it."""
     import tvm
     from tvm import relax
     from tvm.s_tir import meta_schedule as ms
@@ -57,41 +72,68 @@ def tune(mod: Any, target: Any, trials: int, db_dir: str | None) -> tuple[Any, T
     mod = prepare(mod, target)
     database = ms.database.JSONDatabase(work_dir=db_dir)
     tasks = ms.relax_integration.extract_tasks(mod, target)
-    todo = [t for t in tasks if database.query_tuning_record(t.dispatched[0], target, t.task_name) is None]
-    progress = _Progress([t.task_name for t in todo], trials)
-    if trials and todo:
-        per_task = max(1, math.ceil(trials / len(todo)))
-        msworkers.import_tensor_intrinsics()  # before TuneContext imports it the slow way
-        contexts, weights = ms.relax_integration.extracted_tasks_to_tune_contexts(
-            todo, work_dir=db_dir, strategy=msworkers.search_strategy(per_task), seed=0
-        )
+    traces = [fixed_record.fixed_trace(t.dispatched[0]) for t in tasks]
+    before = [fixed_record.task_records(database, t.dispatched[0], tr) for t, tr in zip(tasks, traces)]
+    todo = [i for i, r in enumerate(before) if r.tuned_s is None]
+    # the fixed schedule competes wherever a tuned record would otherwise replace it untimed
+    timing = [
+        (tasks[i].task_name, tasks[i].dispatched[0], traces[i])
+        for i, r in enumerate(before)
+        if traces[i] is not None and r.fixed_s is None and (r.tuned_s is not None or (trials and i in todo))
+    ]
+    progress = _Progress([tasks[i].task_name for i in todo], trials, [before[i] for i in todo])
+    fixed_timed = 0
+    if timing or (trials and todo):
+        msworkers.import_tensor_intrinsics()  # before TuneContext or a build imports it the slow way
         with msworkers.torchless_workers():
-            ms.tune_tasks(
-                tasks=contexts,
-                task_weights=weights,
-                work_dir=db_dir,
-                max_trials_global=trials,
-                max_trials_per_task=min(trials, 2 * per_task),
-                num_trials_per_iter=_per_iter(per_task),
-                database=database,
-                measure_callbacks=[*ms.MeasureCallback.create("default"), progress.callback()],
-                task_scheduler="gradient",  # trials go where they cut the most latency
-                cost_model=_cost_model(),
-                builder=msworkers.builder(),
-                runner=msworkers.runner(),
-            )
+            builder, runner = msworkers.builder(), msworkers.runner()
+            fixed_timed = fixed_record.measure_and_commit(database, timing, target, builder, runner)
+            if trials and todo:
+                progress.fixed_s = [
+                    fixed_record.task_records(database, tasks[i].dispatched[0], traces[i]).fixed_s for i in todo
+                ]
+                _tune_tasks([tasks[i] for i in todo], trials, db_dir, database, progress, builder, runner)
+    kernels = tuple(
+        fixed_record.outcome(t.task_name, fixed_record.task_records(database, t.dispatched[0], tr))
+        for t, tr in zip(tasks, traces)
+    )
+    for kernel in kernels:
+        if kernel.winner != "none":
+            print(f"[tune] {kernel.line()}", file=sys.stderr)
     with target, database, tvm.transform.PassContext(opt_level=3):
         mod = relax.transform.MetaScheduleApplyDatabase(enable_warning=False)(mod)
-    tuned = len({name for name in progress.measured})
+    seconds = time.perf_counter() - start
+    reused = len(tasks) - len(todo)
     summary = TuningSummary(
-        db_dir, len(tasks), len(tasks) - len(todo), tuned, progress.total, time.perf_counter() - start
+        db_dir, len(tasks), reused, len(progress.measured), progress.total, fixed_timed, seconds, kernels
     )
-    print(
-        f"[tune] {summary.tasks} tasks: {summary.reused} from the database, {summary.tuned} tuned now "
-        f"({summary.trials} trials, {summary.seconds:.0f} s)",
-        file=sys.stderr,
-    )
+    print(f"[tune] {summary.line()}", file=sys.stderr)
     return mod, summary
+
+
+def _tune_tasks(
+    tasks: list[Any], trials: int, db_dir: str, database: Any, progress: _Progress, builder: Any, runner: Any
+) -> None:
+    from tvm.s_tir import meta_schedule as ms
+
+    per_task = max(1, math.ceil(trials / len(tasks)))
+    contexts, weights = ms.relax_integration.extracted_tasks_to_tune_contexts(
+        tasks, work_dir=db_dir, strategy=msworkers.search_strategy(per_task), seed=0
+    )
+    ms.tune_tasks(
+        tasks=contexts,
+        task_weights=weights,
+        work_dir=db_dir,
+        max_trials_global=trials,
+        max_trials_per_task=min(trials, 2 * per_task),
+        num_trials_per_iter=_per_iter(per_task),
+        database=database,
+        measure_callbacks=[*ms.MeasureCallback.create("default"), progress.callback()],
+        task_scheduler="gradient",  # trials go where they cut the most latency
+        cost_model=_cost_model(),
+        builder=builder,
+        runner=runner,
+    )
 
 
 def _per_iter(per_task: int) -> int:
@@ -113,8 +155,9 @@ def _cost_model() -> str:
 class _Progress:
     """Prints one line per measured batch: task, trials so far, best time."""
 
-    def __init__(self, names: list[str], budget: int):
+    def __init__(self, names: list[str], budget: int, before: list[TaskRecords]):
         self.names, self.budget = names, budget
+        self.fixed_s: list[float | None] = [r.fixed_s for r in before]  # the fixed schedule's time, once timed
         self.measured: dict[str, int] = {}
         self.best: dict[str, float] = {}
         self.total = 0
@@ -140,9 +183,14 @@ class _Progress:
         if times:
             self.best[name] = min(self.best.get(name, math.inf), min(times))
         best = f"{self.best[name] * 1e3:.3f} ms" if name in self.best else "no valid candidate yet"
+        fixed = self.fixed_s[task_id]
+        versus = "" if fixed is None else f" vs fixed schedule {fixed * 1e3:.3f} ms: {self._leader(name, fixed)} leads"
         print(
-            f"[tune] task {task_id + 1}/{len(self.names)} {name}: {self.measured[name]} trials, best {best} "
+            f"[tune] task {task_id + 1}/{len(self.names)} {name}: {self.measured[name]} trials, best {best}{versus} "
             f"({self.total}/{self.budget} trials in all)",
             file=sys.stderr,
             flush=True,
         )
+
+    def _leader(self, name: str, fixed_s: float) -> str:
+        return "tuned" if self.best.get(name, math.inf) < fixed_s else "fixed"
