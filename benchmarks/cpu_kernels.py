@@ -6,7 +6,8 @@ each conv rule of the fixed schedule on and off, interleaved in one process (sam
 
 Columns: "all rules" is the default fixed schedule; "no depthwise rule" gives depthwise convs the
 generic rule (the schedule before depthwise_schedule.py); "no 16x4 tiles" gives every regular conv
-8-channel tiles (the schedule before the 16 x 4 tile). Kernel times come from the VirtualMachine's
+8-channel tiles (the schedule before the 16 x 4 tile); "per-call weight pack" repacks constant conv
+weights on every call (the schedule before packed_conv.py). Kernel times come from the VirtualMachine's
 instrument hook, summed per run; 1 thread.
 """
 
@@ -22,25 +23,27 @@ from typing import Any
 import numpy as np
 
 import tessera
-from tessera.backends.cpu import conv_schedule, depthwise_schedule
+from tessera.backends.cpu import conv_schedule, depthwise_schedule, packed_conv
 from tessera.backends.cpu.runtime import set_threads
 from tessera.cli import random_inputs
 
-VARIANTS = ("all rules", "no depthwise rule", "no 16x4 tiles")
+VARIANTS = ("all rules", "no depthwise rule", "no 16x4 tiles", "per-call weight pack")
 KINDS = ("conv", "depthwise", "other")
 
 
 @contextlib.contextmanager
 def variant(name: str) -> Iterator[None]:
-    saved = depthwise_schedule.is_depthwise, conv_schedule.tile_shape
+    saved = depthwise_schedule.is_depthwise, conv_schedule.tile_shape, packed_conv.packable
     if name == "no depthwise rule":
         depthwise_schedule.is_depthwise = lambda sch, block: False
     if name == "no 16x4 tiles":
         conv_schedule.tile_shape = lambda f, w: (8, next(t for t in conv_schedule.COLUMN_TILES if w % t == 0))
+    if name == "per-call weight pack":
+        packed_conv.packable = lambda weight, groups, width: None
     try:
         yield
     finally:
-        depthwise_schedule.is_depthwise, conv_schedule.tile_shape = saved
+        depthwise_schedule.is_depthwise, conv_schedule.tile_shape, packed_conv.packable = saved
 
 
 def kernel_kinds(graph: Any) -> dict[str, str]:
@@ -67,14 +70,14 @@ def measure_model(name: str, repeat: int) -> None:
     graph = tessera.compile(tessera.load(model.module, example_inputs=model.example_inputs)).graph
     inputs = random_inputs(graph, 0)
     reference = tessera.run(graph, inputs)
-    modules = {}
+    modules, kinds = {}, {}
     for label in VARIANTS:
         with variant(label):
             modules[label] = tessera.compile(graph, target="cpu", target_options={"threads": 1}).artifact.module
+            kinds.update(kernel_kinds(graph))  # kernel names differ between variants (packed convs)
         out = modules[label].run(inputs)
         err = max(float(np.max(np.abs(reference[k] - out[k]))) for k in reference)
         print(f"{name} [{label}]: max |error| vs reference {err:.2e}")
-    kinds = kernel_kinds(graph)
     times = {label: collections.defaultdict(float) for label in VARIANTS}
     walls: dict[str, list[float]] = collections.defaultdict(list)
     current, start = [VARIANTS[0]], {}

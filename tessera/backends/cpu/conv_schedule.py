@@ -48,12 +48,15 @@ def schedule_conv(sch: Any, block: Any, consumers: list[Any]) -> None:
         sch.compute_inline(consumer)
     n, f, y, x, rc, ry, rx = sch.get_loops(block)
     channels, tile = tile_shape(int(sch.get(f).extent), int(sch.get(x).extent))
+    prepacked = _prepacked_tile(sch, block)
+    channels = prepacked or channels
     fo, fi = sch.split(f, [None, channels])
     xo, xi = sch.split(x, [None, tile])
     sch.reorder(n, fo, y, xo, rc, ry, rx, xi, fi)
     epilogue = accumulate_locally(sch, block, consumers)
     sch.reverse_compute_at(epilogue, xo)
-    _pack_weights(sch, block)
+    if not prepacked:
+        _pack_weights(sch, block)
     sch.parallel(sch.fuse(n, fo, y))
     sch.unroll(xi)
     sch.vectorize(fi)
@@ -67,6 +70,12 @@ def accumulate_locally(sch: Any, block: Any, consumers: list[Any]) -> Any:
     epilogue = consumers[-1] if consumers else sch.cache_write(block, 0, "global")
     sch.set_scope(block, 0, "local")
     return epilogue
+
+
+def _prepacked_tile(sch: Any, block: Any) -> int | None:
+    """The channel tile of weights packed at compile time (packed_conv.py: [f/tile, c, kh, kw, tile])."""
+    weights = sch.get(block).reads[1].source
+    return int(weights.shape[-1]) if len(weights.shape) == 5 else None
 
 
 def _pack_weights(sch: Any, block: Any) -> None:
