@@ -7,8 +7,9 @@ each conv rule of the fixed schedule on and off, interleaved in one process (sam
 Columns: "all rules" is the default fixed schedule; "no depthwise rule" gives depthwise convs the
 generic rule (the schedule before depthwise_schedule.py); "no 16x4 tiles" gives every regular conv
 8-channel tiles (the schedule before the 16 x 4 tile); "per-call weight pack" repacks constant conv
-weights on every call (the schedule before packed_conv.py). Kernel times come from the VirtualMachine's
-instrument hook, summed per run; 1 thread.
+weights on every call (the schedule before packed_conv.py); "no flat 1x1" keeps 14-wide pointwise
+convs on 8 x 7 tiles instead of 16 x 4 tiles over the flattened plane. Kernel times come from the
+VirtualMachine's instrument hook, summed per run; 1 thread.
 """
 
 from __future__ import annotations
@@ -27,23 +28,30 @@ from tessera.backends.cpu import conv_schedule, depthwise_schedule, packed_conv
 from tessera.backends.cpu.runtime import set_threads
 from tessera.cli import random_inputs
 
-VARIANTS = ("all rules", "no depthwise rule", "no 16x4 tiles", "per-call weight pack")
+VARIANTS = ("all rules", "no depthwise rule", "no 16x4 tiles", "per-call weight pack", "no flat 1x1")
 KINDS = ("conv", "depthwise", "other")
 
 
 @contextlib.contextmanager
 def variant(name: str) -> Iterator[None]:
-    saved = depthwise_schedule.is_depthwise, conv_schedule.tile_shape, packed_conv.packable
+    saved = depthwise_schedule.is_depthwise, conv_schedule.tile_shape, packed_conv.packable, conv_schedule.tile_width
     if name == "no depthwise rule":
         depthwise_schedule.is_depthwise = lambda sch, block: False
     if name == "no 16x4 tiles":
         conv_schedule.tile_shape = lambda f, w: (8, next(t for t in conv_schedule.COLUMN_TILES if w % t == 0))
     if name == "per-call weight pack":
         packed_conv.packable = lambda weight, groups, width: None
+    if name == "no flat 1x1":
+        conv_schedule.tile_width = lambda f, h, w, pointwise: w
     try:
         yield
     finally:
-        depthwise_schedule.is_depthwise, conv_schedule.tile_shape, packed_conv.packable = saved
+        (
+            depthwise_schedule.is_depthwise,
+            conv_schedule.tile_shape,
+            packed_conv.packable,
+            conv_schedule.tile_width,
+        ) = saved
 
 
 def kernel_kinds(graph: Any) -> dict[str, str]:

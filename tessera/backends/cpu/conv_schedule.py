@@ -42,26 +42,54 @@ def tile_shape(out_channels: int, width: int) -> tuple[int, int]:
     return LANES, next(t for t in COLUMN_TILES if width % t == 0)
 
 
+def tile_width(out_channels: int, height: int, width: int, pointwise: bool) -> int:
+    """The extent the column tile runs over: the flattened plane (height * width) for a 1x1 stride-1
+    unpadded conv where that gives a larger tile (width 14: 16 x 4 instead of 8 x 7), else the width."""
+    plane = height * width
+    if pointwise and tile_shape(out_channels, plane) != tile_shape(out_channels, width):
+        return plane
+    return width
+
+
 def schedule_conv(sch: Any, block: Any, consumers: list[Any]) -> None:
     """Schedule `block` (see is_conv) with its elementwise `consumers` (in order) fused onto its tiles."""
     for consumer in consumers[:-1]:
         sch.compute_inline(consumer)
-    n, f, y, x, rc, ry, rx = sch.get_loops(block)
-    channels, tile = tile_shape(int(sch.get(f).extent), int(sch.get(x).extent))
+    out_channels, height, width = (int(d) for d in sch.get(block).writes[0].source.shape[1:])
+    flat = tile_width(out_channels, height, width, _pointwise(sch, block)) != width
+    if flat:  # one loop over the plane: tiles run across row ends
+        sch.transform_block_layout(block, lambda n, f, y, x, rc, ry, rx: (n, f, y * width + x, rc, ry, rx))
+        n, f, x, rc, ry, rx = sch.get_loops(block)
+        rows = []
+    else:
+        n, f, y, x, rc, ry, rx = sch.get_loops(block)
+        rows = [y]
+    channels, tile = tile_shape(out_channels, int(sch.get(x).extent))
     prepacked = _prepacked_tile(sch, block)
     channels = prepacked or channels
     fo, fi = sch.split(f, [None, channels])
     xo, xi = sch.split(x, [None, tile])
-    sch.reorder(n, fo, y, xo, rc, ry, rx, xi, fi)
+    sch.reorder(n, fo, *rows, xo, rc, ry, rx, xi, fi)
     epilogue = accumulate_locally(sch, block, consumers)
+    if flat:  # the register tile and the epilogue over the flattened plane too
+        sch.transform_layout(block, ("write", 0), lambda n, f, y, x: (n, f, y * width + x))
+        sch.transform_block_layout(epilogue, lambda n, f, y, x: (n, f, y * width + x))
     sch.reverse_compute_at(epilogue, xo)
     if not prepacked:
         _pack_weights(sch, block)
-    sch.parallel(sch.fuse(n, fo, y))
+    sch.parallel(sch.fuse(n, fo, *rows) if rows else sch.fuse(n, fo, xo))
     sch.unroll(xi)
     sch.vectorize(fi)
     sch.decompose_reduction(block, rc)  # the init block inherits the unroll and vectorize
     _vectorize_epilogue(sch, epilogue)
+
+
+def _pointwise(sch: Any, block: Any) -> bool:
+    """A 1x1 conv reading its input unpadded at stride 1: the input plane is the output plane."""
+    stmt = sch.get(block)
+    kernel = [int(iv.dom.extent) for iv in stmt.iter_vars[5:]]
+    source, out = stmt.reads[0].source, stmt.writes[0].source
+    return kernel == [1, 1] and [int(d) for d in source.shape[2:]] == [int(d) for d in out.shape[2:]]
 
 
 def accumulate_locally(sch: Any, block: Any, consumers: list[Any]) -> Any:
@@ -88,9 +116,19 @@ def _pack_weights(sch: Any, block: Any) -> None:
 
 
 def _vectorize_epilogue(sch: Any, epilogue: Any) -> None:
+    """Store the tile: along the columns (contiguous 4- or 8-wide stores, channels unrolled) where the
+    column tile is a multiple of 4, else along the channels (a strided store per lane). Column stores
+    measured 1.2-1.3x faster on 16 x 4 tiles of pointwise convs with few input channels (16 -> 96 at
+    112x112: 2.65 -> 2.05 ms; 24 -> 144 at 56x56: 1.20 -> 0.96 ms), where the store is a large share."""
     loops = sch.get_loops(epilogue)
-    # the epilogue's own loops under xo: (n?, f, y?, x) of extents (1, 8, 1, tile)
+    # the epilogue's own loops under xo: (n?, f, y?, x) of extents (1, channels, 1, columns)
     inner = [lp for lp in loops[2:] if int(sch.get(lp).extent) > 1]
-    if len(inner) == 2:
-        sch.reorder(inner[1], inner[0])
-        sch.vectorize(inner[0])
+    if len(inner) != 2:
+        return
+    channels, columns = inner
+    if int(sch.get(columns).extent) % 4 == 0:
+        sch.unroll(channels)
+        sch.vectorize(columns)
+        return
+    sch.reorder(columns, channels)
+    sch.vectorize(channels)

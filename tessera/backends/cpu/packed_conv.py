@@ -20,13 +20,14 @@ from tessera.backends.cpu import conv_schedule
 BLOCK_NAME = "conv2d_nchw_packed"  # conv_schedule.is_conv matches the conv2d_nchw prefix
 
 
-def packable(weight: np.ndarray, groups: int, out_width: int) -> int | None:
-    """The channel tile to pack `weight` (OIHW) with, or None where the conv schedule would not apply."""
+def packable(weight: np.ndarray, groups: int, tile_width: int) -> int | None:
+    """The channel tile to pack `weight` (OIHW) with, or None where the conv schedule would not apply;
+    `tile_width` is the extent the column tile runs over (conv_schedule.tile_width)."""
     if weight.ndim != 4 or groups != 1 or weight.dtype != np.float32:
         return None
     if weight.shape[0] % conv_schedule.LANES:
         return None
-    return conv_schedule.tile_shape(weight.shape[0], out_width)[0]
+    return conv_schedule.tile_shape(weight.shape[0], tile_width)[0]
 
 
 def pack(weight: np.ndarray, tile: int) -> np.ndarray:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from _cpu_helpers import assert_cpu_matches_reference, require_tvm
 
-from tessera.backends.cpu import packed_conv, schedule
+from tessera.backends.cpu import conv_schedule, packed_conv, schedule
 from tessera.ir import DType, Graph, TensorType
 from tessera.ir.ops import lookup
 
@@ -42,12 +42,15 @@ def _conv_kernels(graph: Graph) -> list[str]:
     return [s for s in scripts if "conv2d_nchw" in s]
 
 
-@pytest.mark.parametrize("o,hw,k,stride", [(32, 12, 1, 1), (16, 14, 3, 2)])
+@pytest.mark.parametrize("o,hw,k,stride", [(32, 12, 1, 1), (16, 14, 3, 2), (32, 14, 1, 1)])
 def test_constant_weights_are_packed_once(o: int, hw: int, k: int, stride: int) -> None:
     graph = _conv_graph(o, hw, k, stride, constant_weight=True)
     (kernel,) = _conv_kernels(graph)
     out_w = (hw + 2 * (k // 2) - k) // stride + 1
-    tile = packed_conv.packable(np.zeros((o, 8, k, k), np.float32), 1, out_w)
+    width = conv_schedule.tile_width(o, out_w, out_w, pointwise=k == 1 and stride == 1)
+    tile = packed_conv.packable(np.zeros((o, 8, k, k), np.float32), 1, width)
+    if width != out_w:  # 14-wide pointwise: 16 x 4 tiles over the flattened plane
+        assert tile == 16 and f'T.int64({o}), T.int64({out_w * out_w})), scope="local"' in kernel
     packed = ", ".join(f"T.int64({d})" for d in (o // tile, 8, k, k, tile))
     assert f"T.Buffer(({packed}), " in kernel  # the packed constant is the parameter
     assert packed_conv.BLOCK_NAME in kernel and "local" in kernel  # the conv rule's register tile

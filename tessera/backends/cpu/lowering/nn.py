@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from tvm import relax
 
-from tessera.backends.cpu import packed_conv
+from tessera.backends.cpu import conv_schedule, packed_conv
 from tessera.backends.cpu.lowering._ctx import Ctx, Rule, constant, prim
 from tessera.ir.ops._spatial import Window
 from tessera.ir.ops.conv import Conv, ConvTranspose
@@ -51,7 +51,10 @@ def _packed_conv(ctx: Ctx, a: list[relax.Expr], win: Window) -> relax.Expr | Non
     if len(win.kernel) != 2 or weight is None:
         return None
     weight = np.asarray(weight)
-    tile = packed_conv.packable(weight, ctx.attrs["group"], ctx.out.shape[3])
+    unpadded = not any((*win.pads_begin, *win.pads_end))
+    pointwise = tuple(win.kernel) == (1, 1) and tuple(win.strides) == (1, 1) and unpadded
+    _, f, h, w = ctx.out.shape
+    tile = packed_conv.packable(weight, ctx.attrs["group"], conv_schedule.tile_width(f, h, w, pointwise))
     if tile is None:
         return None
     return ctx.emit_te(
