@@ -6,8 +6,8 @@ split by a vector-friendly factor and, for reductions, moved inside the reductio
 vector lane accumulates one output), then vectorized. A block this rule cannot handle keeps
 TVM's default loop nest (still correct, only slower); `apply` returns how many kernels it scheduled.
 Kernels built around an NCHW conv2d get conv_schedule.py's register-blocked schedule instead, and
-depthwise convs depthwise_schedule.py's (the blocks before the conv, such as padding, still get the
-generic rule).
+depthwise convs depthwise_schedule.py's (the blocks before a depthwise conv, such as padding, still get
+the generic rule; before a regular conv, conv_schedule.schedule_padding).
 """
 
 from __future__ import annotations
@@ -44,10 +44,14 @@ def _scheduled(s_tir: Any, func: Any, conv: bool) -> Any:
         hot = next((i for i, b in enumerate(blocks) if _conv_rule(sch, b)), None) if conv else None
         if conv and hot is None:
             return None
+        rule = None if hot is None else _conv_rule(sch, blocks[hot])
         for block in blocks if hot is None else blocks[:hot]:
-            _schedule_block(sch, block)
-        if hot is not None:
-            _conv_rule(sch, blocks[hot])(sch, blocks[hot], list(blocks[hot + 1 :]))
+            if rule is conv_schedule.schedule_conv:
+                conv_schedule.schedule_padding(sch, block)
+            else:
+                _schedule_block(sch, block)
+        if rule is not None:
+            rule(sch, blocks[hot], list(blocks[hot + 1 :]))
     except Exception:
         return None
     return sch
