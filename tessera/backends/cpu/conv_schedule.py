@@ -1,11 +1,14 @@
 """A register-blocked schedule for NCHW conv2d kernels (regular and pointwise), the CNNs' hot spot.
 
-The output is tiled by 16 channels x 4 columns, or else 8 channels x up to 8 columns: those sums stay in registers (the
-accumulator buffer is local and, with the column loop unrolled and the channel loop vectorized,
-LLVM keeps it in vector registers) while the reduction loops (input channels, kernel rows, kernel
-columns) run outside them. Each step loads one or two vectors of 8 weights and broadcasts one input
-value per column. The weights are repacked once per call to [f / tile, in channels, kh, kw, tile]
-so those vector loads are contiguous. The fused epilogue (bias, residual add, ReLU/clip) runs on the tile while it is in
+The output is tiled by 16 channels x 4 columns, or else 8 channels x up to 8 columns: those sums
+stay in registers (the accumulator buffer is local and, with the column loop unrolled and the
+channel loop vectorized, LLVM keeps it in vector registers) while the reduction loops (input
+channels, kernel rows, kernel columns) run outside them. Each step loads one or two vectors of 8
+weights and broadcasts one input value per column. The weight vector loads are contiguous in
+[f / tile, in channels, kh, kw, tile]: constant weights arrive packed that way (packed_conv.py, at
+compile time); weights computed at run time are repacked once per call. 1x1 stride-1 convs whose
+width takes no 4-column tile (14) run over the flattened plane (h * w) instead, so they get 16 x 4
+tiles. The fused epilogue (bias, residual add, ReLU/clip) runs on the tile while it is in
 registers. Depthwise convs get depthwise_schedule.py; other grouped convs the generic rule.
 """
 

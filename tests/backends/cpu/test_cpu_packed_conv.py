@@ -13,7 +13,7 @@ from tessera.ir.ops import lookup
 F32 = DType.FLOAT32
 
 
-def _conv_graph(o: int, hw: int, k: int, stride: int, constant_weight: bool) -> Graph:
+def _conv_graph(o: int, hw: int, k: int, stride: int, constant_weight: bool, dilation: int = 1) -> Graph:
     rng = np.random.default_rng(3)
     g = Graph("conv")
     x = g.add_input("x", TensorType(F32, (1, 8, hw, hw)))
@@ -24,8 +24,9 @@ def _conv_graph(o: int, hw: int, k: int, stride: int, constant_weight: bool) -> 
         w_in = g.add_input("w_in", TensorType(F32, weights.shape))
         w = g.add_node(lookup("Mul"), [w_in, g.add_constant("one", np.ones((), np.float32))]).output
     b = g.add_constant("b", rng.standard_normal(o).astype(np.float32))
-    pads = (k // 2,) * 4
-    conv = g.add_node(lookup("Conv"), [x, w, b], {"group": 1, "strides": (stride, stride), "pads": pads})
+    pads = (dilation * (k // 2),) * 4
+    attrs = {"group": 1, "strides": (stride, stride), "pads": pads, "dilations": (dilation, dilation)}
+    conv = g.add_node(lookup("Conv"), [x, w, b], attrs)
     g.outputs.append(g.add_node(lookup("Relu"), [conv.output]).output)
     return g
 
@@ -73,3 +74,10 @@ def test_pack_layout() -> None:
     assert packed_conv.packable(w, 1, 7) == 8
     assert packed_conv.packable(w, 2, 7) is None  # grouped: not the regular conv schedule
     assert packed_conv.packable(w[:12], 1, 7) is None  # channels not a multiple of 8
+
+
+def test_packed_conv_with_dilation() -> None:
+    graph = _conv_graph(16, 11, 3, 1, constant_weight=True, dilation=2)
+    (kernel,) = _conv_kernels(graph)
+    assert packed_conv.BLOCK_NAME in kernel and "_global" not in kernel
+    assert_cpu_matches_reference(graph)
