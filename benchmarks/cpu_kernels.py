@@ -7,8 +7,12 @@ each conv rule of the fixed schedule on and off, interleaved in one process (sam
 Columns: "all rules" is the default fixed schedule; "no channel blocks" gives every depthwise conv
 the plane layout (vectorized along output columns) instead of 8-channel vectors; "no depthwise rule"
 gives depthwise convs the generic rule (the schedule before depthwise_schedule.py); "no 16x4 tiles"
-gives every regular conv 8-channel tiles (the schedule before the 16 x 4 tile). Kernel times come
-from the VirtualMachine's instrument hook, summed per run; 1 thread.
+gives every regular conv 8-channel tiles (the schedule before the 16 x 4 tile); "per-call weight pack"
+repacks constant conv weights on every call (the schedule before packed_conv.py); "no flat 1x1"
+keeps 14-wide pointwise convs on 8 x 7 tiles instead of 16 x 4 tiles over the flattened plane.
+Kernel times come from the VirtualMachine's instrument hook, summed per run; 1 thread. Then the
+slowest conv kernels of the default schedule, each with its GFLOP/s (FLOPs from the conv block's
+iterations).
 """
 
 from __future__ import annotations
@@ -24,44 +28,76 @@ from typing import Any
 import numpy as np
 
 import tessera
-from tessera.backends.cpu import conv_schedule, depthwise_schedule
+from tessera.backends.cpu import conv_schedule, depthwise_schedule, packed_conv
 from tessera.backends.cpu.runtime import set_threads
 from tessera.cli import random_inputs
 
-VARIANTS = ("all rules", "no channel blocks", "no depthwise rule", "no 16x4 tiles")
+VARIANTS = (
+    "all rules",
+    "no channel blocks",
+    "no depthwise rule",
+    "no 16x4 tiles",
+    "per-call weight pack",
+    "no flat 1x1",
+)
 KINDS = ("conv", "depthwise", "other")
+TOP = 12  # conv kernels listed with their GFLOP/s
 
 
 @contextlib.contextmanager
 def variant(name: str) -> Iterator[None]:
-    saved = depthwise_schedule.is_depthwise, conv_schedule.tile_shape, depthwise_schedule.channel_blocked
+    saved = (
+        depthwise_schedule.is_depthwise,
+        depthwise_schedule.channel_blocked,
+        conv_schedule.tile_shape,
+        packed_conv.packable,
+        conv_schedule.tile_width,
+    )
     if name == "no channel blocks":
         depthwise_schedule.channel_blocked = lambda *shape: False
     if name == "no depthwise rule":
         depthwise_schedule.is_depthwise = lambda sch, block: False
     if name == "no 16x4 tiles":
         conv_schedule.tile_shape = lambda f, w: (8, next(t for t in conv_schedule.COLUMN_TILES if w % t == 0))
+    if name == "per-call weight pack":
+        packed_conv.packable = lambda weight, groups, width: None
+    if name == "no flat 1x1":
+        conv_schedule.tile_width = lambda f, h, w, pointwise: w
     try:
         yield
     finally:
-        depthwise_schedule.is_depthwise, conv_schedule.tile_shape, depthwise_schedule.channel_blocked = saved
+        (
+            depthwise_schedule.is_depthwise,
+            depthwise_schedule.channel_blocked,
+            conv_schedule.tile_shape,
+            packed_conv.packable,
+            conv_schedule.tile_width,
+        ) = saved
 
 
-def kernel_kinds(graph: Any) -> dict[str, str]:
+def kernel_table(graph: Any) -> dict[str, tuple[str, int]]:
+    """Per kernel: its kind and, for convs, the FLOPs of one call (2 x the conv block's iterations)."""
     import tvm
+    from tvm import s_tir
 
     from tessera.backends.cpu.build import host_target
     from tessera.backends.cpu.lower import lower
     from tessera.backends.cpu.tuning import prepare
 
-    kinds = {}
+    table = {}
     for gv, func in prepare(lower(graph), host_target(1)).functions_items():
-        if isinstance(func, tvm.tirx.PrimFunc):
-            text = func.script()
-            kinds[gv.name_hint] = (
-                "depthwise" if "group_conv2d" in text else "conv" if "conv2d_nchw" in text else "other"
-            )
-    return kinds
+        if not isinstance(func, tvm.tirx.PrimFunc):
+            continue
+        text = func.script()
+        kind = "depthwise" if "group_conv2d" in text else "conv" if "conv2d_nchw" in text else "other"
+        sch = s_tir.Schedule(func)
+        flops = 0
+        for block in sch.get_child_blocks(sch.get_sblock("root")):
+            stmt = sch.get(block)
+            if stmt.name_hint.startswith(("conv2d_nchw", "group_conv2d")):
+                flops = 2 * int(np.prod([int(iv.dom.extent) for iv in stmt.iter_vars]))
+        table[gv.name_hint] = (kind, flops)
+    return table
 
 
 def measure_model(name: str, repeat: int) -> None:
@@ -71,23 +107,31 @@ def measure_model(name: str, repeat: int) -> None:
     graph = tessera.compile(tessera.load(model.module, example_inputs=model.example_inputs)).graph
     inputs = random_inputs(graph, 0)
     reference = tessera.run(graph, inputs)
-    modules = {}
+    modules, kernels = {}, {}
     for label in VARIANTS:
         with variant(label):
             modules[label] = tessera.compile(graph, target="cpu", target_options={"threads": 1}).artifact.module
+            if label == VARIANTS[0]:
+                per_kernel = set(kernel_table(graph))
+            kernels.update(kernel_table(graph))  # kernel names differ between variants (packed convs)
         out = modules[label].run(inputs)
         err = max(float(np.max(np.abs(reference[k] - out[k]))) for k in reference)
         print(f"{name} [{label}]: max |error| vs reference {err:.2e}")
-    kinds = kernel_kinds(graph)
     times = {label: collections.defaultdict(float) for label in VARIANTS}
     walls: dict[str, list[float]] = collections.defaultdict(list)
     current, start = [VARIANTS[0]], {}
+    calls: dict[str, int] = collections.defaultdict(int)
+    kernel_times: dict[str, float] = collections.defaultdict(float)
 
     def hook(func: Any, symbol: str, before: bool, ret: Any, *args: Any) -> int:
         if before:
             start[symbol] = time.perf_counter()
         else:
-            times[current[0]][kinds.get(symbol, "other")] += time.perf_counter() - start[symbol]
+            elapsed = time.perf_counter() - start[symbol]
+            times[current[0]][kernels.get(symbol, ("other", 0))[0]] += elapsed
+            if current[0] == VARIANTS[0] and symbol in per_kernel:
+                calls[symbol] += 1
+                kernel_times[symbol] += elapsed
         return 0
 
     for module in modules.values():
@@ -95,6 +139,8 @@ def measure_model(name: str, repeat: int) -> None:
         module.run(inputs)  # warm-up
     for label in VARIANTS:
         times[label].clear()
+    calls.clear()
+    kernel_times.clear()
     for _ in range(repeat):
         for label, module in modules.items():
             current[0] = label
@@ -107,6 +153,14 @@ def measure_model(name: str, repeat: int) -> None:
     for kind in KINDS:
         print(f"| {kind} | " + " | ".join(f"{times[v][kind] / repeat * 1e3:.1f}" for v in VARIANTS) + " |")
     print("| run (median) | " + " | ".join(f"{np.median(walls[v]) * 1e3:.1f}" for v in VARIANTS) + " |")
+    print(f"\n{name} [{VARIANTS[0]}]: the {TOP} slowest conv kernels (ms per run, GFLOP/s)")
+    print("| kernel | kind | calls per run | ms per run | GFLOP/s |\n|---|---|---|---|---|")
+    convs = [k for k in kernel_times if kernels[k][1]]
+    for symbol in sorted(convs, key=lambda k: -kernel_times[k])[:TOP]:
+        kind, flops = kernels[symbol]
+        gflops = flops * calls[symbol] / kernel_times[symbol] / 1e9
+        ms = kernel_times[symbol] / repeat * 1e3
+        print(f"| {symbol} | {kind} | {calls[symbol] // repeat} | {ms:.2f} | {gflops:.1f} |")
 
 
 LAYERS = [  # channels, size, stride, kernel: MobileNetV2's 3x3 depthwise convs, then 5x5 / 7x7 (MCUNet-like)

@@ -6,8 +6,8 @@ split by a vector-friendly factor and, for reductions, moved inside the reductio
 vector lane accumulates one output), then vectorized. A block this rule cannot handle keeps
 TVM's default loop nest (still correct, only slower); `apply` returns how many kernels it scheduled.
 Kernels built around an NCHW conv2d get conv_schedule.py's register-blocked schedule instead, and
-depthwise convs depthwise_schedule.py's (which computes the padding block inside its own loops; other
-blocks before the conv still get the generic rule).
+depthwise convs depthwise_schedule.py's (which computes the padding block inside its own loops); the
+padding before a regular conv gets conv_schedule.schedule_padding, other blocks the generic rule.
 """
 
 from __future__ import annotations
@@ -52,12 +52,19 @@ def _scheduled(s_tir: Any, func: Any, conv: bool) -> Any:
         hot = next((i for i, b in enumerate(blocks) if _conv_rule(sch, b)), None) if conv else None
         if conv and hot is None:
             return None
-        fused: list[str] = []  # producers a conv rule computes inside its own loops (padding)
-        if hot is not None:
-            fused = _conv_rule(sch, blocks[hot])(sch, blocks[hot], list(blocks[hot + 1 :])) or []
+        rule = None if hot is None else _conv_rule(sch, blocks[hot])
+        fused: list[str] = []  # producers the depthwise rule computes inside its own loops (padding)
+        if rule is depthwise_schedule.schedule_depthwise:
+            fused = rule(sch, blocks[hot], list(blocks[hot + 1 :])) or []
         for block in blocks if hot is None else blocks[:hot]:
-            if sch.get(block).name_hint not in fused:
+            if sch.get(block).name_hint in fused:
+                continue
+            if rule is conv_schedule.schedule_conv:
+                conv_schedule.schedule_padding(sch, block)
+            else:
                 _schedule_block(sch, block)
+        if rule is conv_schedule.schedule_conv:
+            rule(sch, blocks[hot], list(blocks[hot + 1 :]))
     except Exception:
         return None
     return sch

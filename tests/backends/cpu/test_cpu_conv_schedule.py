@@ -32,6 +32,8 @@ def _conv_module(c: int, o: int, hw: int, k: int, stride: int, pad: int, residua
         (16, 8, 9, 1, 1, 0, False),
         (3, 8, 11, 3, 2, 1, False),
         (8, 32, 12, 1, 1, 0, True),  # 16 x 4 tiles
+        (8, 32, 14, 1, 1, 0, True),  # 16 x 4 tiles over the flattened 14 x 14 plane
+        (8, 32, 14, 1, 1, 0, False),  # the same, written out by a copy (no epilogue)
     ],
 )
 def test_conv_schedule_applies_and_matches_the_plain_loops(c, o, hw, k, stride, pad, residual) -> None:
@@ -74,3 +76,10 @@ def test_tile_shapes() -> None:
     assert conv_schedule.tile_shape(24, 28) == (8, 7)  # 24 channels: not a multiple of 16
     assert conv_schedule.tile_shape(960, 7) == (8, 7)  # 16 x 7 spills (measured: no faster)
     assert conv_schedule.tile_shape(384, 14) == (8, 7)
+
+
+def test_tile_width() -> None:
+    assert conv_schedule.tile_width(384, 14, 14, pointwise=True) == 196  # 16 x 4 over the plane, not 8 x 7
+    assert conv_schedule.tile_width(384, 14, 14, pointwise=False) == 14
+    assert conv_schedule.tile_width(160, 7, 7, pointwise=True) == 7  # 49: no 4-column tile either way
+    assert conv_schedule.tile_width(64, 28, 28, pointwise=True) == 28  # already 16 x 4

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 from tvm import relax
 
-from tessera.backends.cpu.lowering._ctx import Ctx, Rule, prim
+from tessera.backends.cpu import conv_schedule, packed_conv
+from tessera.backends.cpu.lowering._ctx import Ctx, Rule, constant, prim
+from tessera.ir.ops._spatial import Window
 from tessera.ir.ops.conv import Conv, ConvTranspose
 from tessera.ir.ops.pooling import _pool_window
 
@@ -24,6 +27,9 @@ def _conv(ctx: Ctx, a: list[relax.Expr]) -> relax.Expr:
     n = len(win.kernel)
     if n not in _LAYOUTS:
         raise ctx.unsupported(f"a convolution over {n} spatial axes")
+    packed = _packed_conv(ctx, a, win)
+    if packed is not None:
+        return _bias(ctx, packed, a)
     fn = {1: R.nn.conv1d, 2: R.nn.conv2d, 3: R.nn.conv3d}[n]
     data, kernel = _LAYOUTS[n]
     y = fn(
@@ -37,6 +43,29 @@ def _conv(ctx: Ctx, a: list[relax.Expr]) -> relax.Expr:
         kernel_layout=kernel,
     )
     return _bias(ctx, y, a)
+
+
+def _packed_conv(ctx: Ctx, a: list[relax.Expr], win: Window) -> relax.Expr | None:
+    """A 2-D conv with a constant weight reads it packed for the conv schedule (packed_conv.py)."""
+    weight = ctx.node.inputs[1].data
+    if len(win.kernel) != 2 or weight is None:
+        return None
+    weight = np.asarray(weight)
+    unpadded = not any((*win.pads_begin, *win.pads_end))
+    pointwise = tuple(win.kernel) == (1, 1) and tuple(win.strides) == (1, 1) and unpadded
+    _, f, h, w = ctx.out.shape
+    tile = packed_conv.packable(weight, ctx.attrs["group"], conv_schedule.tile_width(f, h, w, pointwise))
+    if tile is None:
+        return None
+    return ctx.emit_te(
+        packed_conv.conv2d_packed,
+        a[0],
+        constant(packed_conv.pack(weight, tile)),
+        win.strides,
+        win.pads_begin,
+        win.pads_end,
+        win.dilations,
+    )
 
 
 def _conv_transpose(ctx: Ctx, a: list[relax.Expr]) -> relax.Expr:
