@@ -63,7 +63,7 @@ def test_the_fixed_record_applies_as_the_fixed_schedule(tmp_path) -> None:
     direct, count, _ = schedule.apply(tvm.IRModule(dict(mod.functions_items())))
     assert count == 1
     text = _kernel(direct).script()
-    assert "_global" in text and "_local" in text  # packed weights, register tile: the conv rule
+    assert "conv2d_nchw_packed" in text and "_local" in text  # weights packed at compile time, register tile
     tvm.ir.assert_structural_equal(_kernel(applied), _kernel(direct))
 
 
