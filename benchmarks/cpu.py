@@ -19,7 +19,9 @@ while the previous one's idle worker threads still spun on the cores: onnxruntim
 (session.intra_op.allow_spinning, on by default) and TVM's own pool burn CPU for up to a second
 after their last run (benchmarks/cpu_order.py measures it). Every framework keeps its default speed
 settings (onnxruntime's spinning included: it helps onnxruntime between its own runs). Processes run
-one after another, so machine load can still drift between figures.
+one after another, so machine load drifts between figures; --rounds (default 3) repeats the whole
+set interleaved (onnxruntime, torch, each cpu-target build, then again), and each ratio is the
+median over the rounds of the ratio within a round.
 """
 
 from __future__ import annotations
@@ -45,15 +47,20 @@ from tessera.ir.graph import Graph
 ZOO_DEFAULT = "mobilenetv2,resnet18,bert-tiny,vit-tiny"
 
 
+COLUMNS = ("torch", "tvm loops", "fixed", "tuned")
+
+
 @dataclass
 class Row:
+    """Median ms per framework over the rounds, and per column the median of the per-round ratios to
+    onnxruntime (each ratio pairs two figures taken minutes apart at most, so drift in machine load
+    between rounds cancels)."""
+
     model: str
     threads: int
     ort_ms: float
-    torch_ms: float | None
-    tvm_loops_ms: float | None
-    untuned_ms: float | None
-    tuned_ms: float | None
+    ms: dict[str, float | None]
+    ratio: dict[str, float | None]
 
 
 def median_ms(fn: Callable[[], Any], warmup: int, repeat: int) -> float:
@@ -129,17 +136,20 @@ def measure(name: str, args: argparse.Namespace) -> list[Row]:
         np.savez(work / "inputs.npz", *(inputs[v.name] for v in graph.inputs))
         (work / "model.onnx").write_bytes(tessera.export_onnx(graph).SerializeToString())
         builds = _build(name, graph, inputs, work, args)
+        sources = {"torch": ("torch", name if model else None)}
+        sources.update({k: ("tessera", builds.get(k)) for k in COLUMNS[1:]})
         rows = []
         for threads in args.threads:
-
-            def timed(kind: str, source: str | None, n: int = threads) -> float | None:
-                return None if source is None else _time_in_subprocess(kind, source, work, n, args)
-
-            ort_ms = timed("onnxruntime", str(work / "model.onnx"))
-            assert ort_ms is not None
-            torch_ms = timed("torch", name if model else None)
-            cells = [timed("tessera", builds.get(k)) for k in ("tvm loops", "fixed", "tuned")]
-            rows.append(Row(name, threads, ort_ms, torch_ms, *cells))
+            ort: list[float] = []
+            cells: dict[str, list[float]] = {k: [] for k in COLUMNS}
+            for _ in range(args.rounds):  # interleaved: every framework once per round
+                ort.append(_time_in_subprocess("onnxruntime", str(work / "model.onnx"), work, threads, args))
+                for column, (kind, source) in sources.items():
+                    if source is not None:
+                        cells[column].append(_time_in_subprocess(kind, source, work, threads, args))
+            ms = {k: statistics.median(v) if v else None for k, v in cells.items()}
+            ratio = {k: statistics.median(x / o for x, o in zip(v, ort)) if v else None for k, v in cells.items()}
+            rows.append(Row(name, threads, statistics.median(ort), ms, ratio))
             print(_line(rows[-1]), flush=True)
     return rows
 
@@ -204,8 +214,8 @@ def _check(graph: Graph, result: tessera.CompileResult, inputs: dict[str, np.nda
             np.testing.assert_allclose(got[k], v, rtol=1e-3, atol=1e-4 * max(1.0, float(np.abs(v).max())))
 
 
-def _fmt(ms: float | None, ort_ms: float) -> str:
-    return "-" if ms is None else f"{ms:9.2f} ({ms / ort_ms:5.2f}x)"
+def _fmt(ms: float | None, ratio: float | None) -> str:
+    return "-" if ms is None or ratio is None else f"{ms:9.2f} ({ratio:5.2f}x)"
 
 
 HEADER = (
@@ -215,10 +225,8 @@ HEADER = (
 
 
 def _line(r: Row) -> str:
-    return (
-        f"{r.model:<18} {r.threads:>3} {r.ort_ms:14.2f} {_fmt(r.torch_ms, r.ort_ms):>18} "
-        f"{_fmt(r.tvm_loops_ms, r.ort_ms):>18} {_fmt(r.untuned_ms, r.ort_ms):>18} {_fmt(r.tuned_ms, r.ort_ms):>18}"
-    )
+    cells = " ".join(f"{_fmt(r.ms[k], r.ratio[k]):>18}" for k in COLUMNS)
+    return f"{r.model:<18} {r.threads:>3} {r.ort_ms:14.2f} {cells}"
 
 
 def main() -> None:
@@ -227,6 +235,7 @@ def main() -> None:
     parser.add_argument("--threads", default="1,2", help="thread counts to measure (default 1,2)")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per figure (median over them)")
     parser.add_argument(
         "--tune", type=int, default=0, help="MetaSchedule trials per model (0: only apply a database already there)"
     )
@@ -242,7 +251,10 @@ def main() -> None:
     print(HEADER)
     for name in args.models.split(","):
         measure(name, args)
-    print("x = latency / onnxruntime latency at the same thread count (lower is better)")
+    print(
+        f"ms = median over {args.rounds} interleaved rounds (each the median of {args.repeat} runs); "
+        "x = median over the rounds of latency / onnxruntime's in the same round (lower is better)"
+    )
 
 
 if __name__ == "__main__":
