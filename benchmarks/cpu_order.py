@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import statistics
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -24,14 +24,8 @@ import numpy as np
 import tessera
 from tessera.cli import random_inputs
 
-
-def median_ms(fn: Callable[[], Any], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e3
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+from cpu import median_ms
 
 
 def ort_session(graph: Any, threads: int, spinning: bool = True) -> Any:
@@ -134,7 +128,7 @@ def main() -> None:
         for name, before, timed in conditions:
             for _ in range(args.repeat):
                 before()
-            samples[name].append(median_ms(timed, args.repeat))
+            samples[name].append(median_ms(timed, 0, args.repeat))
     print(
         f"{args.model}: median ms of {args.repeat} runs right after {args.repeat} runs of the other, "
         f"median over {args.rounds} interleaved rounds"
