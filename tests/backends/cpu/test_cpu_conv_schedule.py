@@ -34,6 +34,9 @@ def _conv_module(c: int, o: int, hw: int, k: int, stride: int, pad: int, residua
         (8, 32, 12, 1, 1, 0, True),  # 16 x 4 tiles
         (8, 32, 14, 1, 1, 0, True),  # 16 x 4 tiles over the flattened 14 x 14 plane
         (8, 32, 14, 1, 1, 0, False),  # the same, written out by a copy (no epilogue)
+        (8, 24, 12, 1, 1, 0, True),  # 24 x 4 tiles, spatial tiles outside the channel blocks
+        (16, 48, 28, 1, 1, 0, False),  # 24 x 4 tiles, channel blocks outside (plane above 14 x 14)
+        (16, 32, 7, 3, 1, 1, True),  # 8 x 7 tiles, spatial tiles outside
     ],
 )
 def test_conv_schedule_applies_and_matches_the_plain_loops(c, o, hw, k, stride, pad, residual) -> None:
@@ -73,7 +76,8 @@ def test_tile_shapes() -> None:
     assert conv_schedule.tile_shape(32, 28) == (16, 4)  # wide tile: 2 FMAs per broadcast
     assert conv_schedule.tile_shape(64, 56) == (16, 4)
     assert conv_schedule.tile_shape(16, 112) == (8, 8)  # one 16-channel tile only: narrow is faster
-    assert conv_schedule.tile_shape(24, 28) == (8, 7)  # 24 channels: not a multiple of 16
+    assert conv_schedule.tile_shape(24, 28) == (24, 4)  # 24 channels: 3 weight vectors, 12 accumulators
+    assert conv_schedule.tile_shape(24, 14) == (8, 7)
     assert conv_schedule.tile_shape(960, 7) == (8, 7)  # 16 x 7 spills (measured: no faster)
     assert conv_schedule.tile_shape(384, 14) == (8, 7)
 
@@ -83,3 +87,14 @@ def test_tile_width() -> None:
     assert conv_schedule.tile_width(384, 14, 14, pointwise=False) == 14
     assert conv_schedule.tile_width(160, 7, 7, pointwise=True) == 7  # 49: no 4-column tile either way
     assert conv_schedule.tile_width(64, 28, 28, pointwise=True) == 28  # already 16 x 4
+
+
+def test_spatial_tiles_run_outside_channel_blocks_on_small_planes_only() -> None:
+    tvm = require_tvm()
+    from tvm import s_tir
+
+    for hw, c, outer in ((14, 64, True), (28, 64, False), (7, 512, False)):  # 7x7 x 512: 9.4 MB of weights
+        mod, _ = _conv_module(c, c, hw, 3, 1, 1, False)
+        sch = s_tir.Schedule(tvm.IRModule(dict(mod.functions_items())))
+        block = next(b for b in sch.get_child_blocks(sch.get_sblock("root")) if conv_schedule.is_conv(sch, b))
+        assert conv_schedule._spatial_outer(sch, block, hw * hw) is outer
