@@ -1,14 +1,16 @@
 """A register-blocked schedule for NCHW conv2d kernels (regular and pointwise), the CNNs' hot spot.
 
-The output is tiled by 16 channels x 4 columns, or else 8 channels x up to 8 columns: those sums
+The output is tiled by 24 or 16 channels x 4 columns, or else 8 channels x up to 8 columns: those sums
 stay in registers (the accumulator buffer is local and, with the column loop unrolled and the
 channel loop vectorized, LLVM keeps it in vector registers) while the reduction loops (input
-channels, kernel rows, kernel columns) run outside them. Each step loads one or two vectors of 8
-weights and broadcasts one input value per column. The weight vector loads are contiguous in
+channels, kernel rows, kernel columns) run outside them. Each step loads one to three vectors of 8
+weights and broadcasts one input value per column. On planes up to 14x14 the spatial tiles run
+outside the channel blocks (each input tile is used by every channel block while it is in cache),
+elsewhere the channel blocks run outside. The weight vector loads are contiguous in
 [f / tile, in channels, kh, kw, tile]: constant weights arrive packed that way (packed_conv.py, at
 compile time); weights computed at run time are repacked once per call. 1x1 stride-1 convs whose
-width takes no 4-column tile (14) run over the flattened plane (h * w) instead, so they get 16 x 4
-tiles. The fused epilogue (bias, residual add, ReLU/clip) runs on the tile while it is in
+width takes no 4-column tile (14) run over the flattened plane (h * w) instead, so they get
+4-column tiles. The fused epilogue (bias, residual add, ReLU/clip) runs on the tile while it is in
 registers. Depthwise convs get depthwise_schedule.py; other grouped convs the generic rule.
 """
 
@@ -37,21 +39,24 @@ def is_conv(sch: Any, block: Any) -> bool:
 
 
 def tile_shape(out_channels: int, width: int) -> tuple[int, int]:
-    """(output channels, columns) of the register tile: 16 x 4 where it fits, else 8 x up to 8.
+    """(output channels, columns) of the register tile: 24 or 16 x 4 where they fit, else 8 x up to 8.
 
-    16 x 4 (12 accumulators, 2 weight vectors, 1 broadcast: 15 of 16 ymm) does 2 FMAs per broadcast
-    and measured 10-25% faster than 8 x 7 / 8 x 8 on widths 28-112 (1 thread, single kernels);
-    16 x 7 was slower on widths 14 and 28 and no faster on 7 (it spills), so 7 and 14 keep 8 x 7.
-    24 x 4 (12 accumulators, 3 weight vectors, 1 broadcast: 16 ymm) where the channels are a multiple
-    of 24 but not of 16 (MobileNetV2's 24-channel projections: 0.91 -> 0.70-0.75 ms for 144 -> 24 at
-    56x56, 0.62 -> 0.56 ms for 96 -> 24, 1 thread, against 8 x 8).
+    24 x 4 (12 accumulators, 3 weight vectors, 1 broadcast: all 16 ymm, 3 FMAs per broadcast) where
+    the channels are a multiple of 24 and 4 divides the width: against 16 x 4 it measured 1-9% faster
+    on MobileNetV2's expansions (32 -> 192 at 28x28: 0.385 -> 0.351 ms; 96 -> 576 at 14x14: 0.715 ->
+    0.694) and projections (576 -> 96: 0.618 -> 0.593), and on its 24-channel projections, where the
+    alternative is 8 x 8 (144 -> 24 at 56x56: 0.91 -> 0.70 ms) (1 thread, single kernels, 9
+    interleaved rounds). 16 x 4 (8 accumulators, 2 weight vectors, 1 broadcast, 2 FMAs per broadcast)
+    for other multiples of 16 above 16: 10-25% faster than 8 x 7 / 8 x 8 on widths 28-112. 16 x 7
+    was slower on widths 14 and 28 and no faster on 7 (14 accumulators + 3: it spills), so 7 and 14
+    keep 8 x 7 (pointwise convs on 14x14 run over the flattened plane instead: tile_width).
     """
     wide = 2 * LANES
     if width % WIDE_COLUMNS == 0:
-        if out_channels % wide == 0 and out_channels > wide:
-            return wide, WIDE_COLUMNS
         if out_channels % (3 * LANES) == 0:
             return 3 * LANES, WIDE_COLUMNS
+        if out_channels % wide == 0 and out_channels > wide:
+            return wide, WIDE_COLUMNS
     return LANES, next(t for t in COLUMN_TILES if width % t == 0)
 
 

@@ -75,6 +75,7 @@ def test_channels_not_a_multiple_of_8_keep_the_generic_rule() -> None:
 def test_tile_shapes() -> None:
     assert conv_schedule.tile_shape(32, 28) == (16, 4)  # wide tile: 2 FMAs per broadcast
     assert conv_schedule.tile_shape(64, 56) == (16, 4)
+    assert conv_schedule.tile_shape(96, 56) == (24, 4)  # a multiple of 24 first: 12 accumulators
     assert conv_schedule.tile_shape(16, 112) == (8, 8)  # one 16-channel tile only: narrow is faster
     assert conv_schedule.tile_shape(24, 28) == (24, 4)  # 24 channels: 3 weight vectors, 12 accumulators
     assert conv_schedule.tile_shape(24, 14) == (8, 7)
