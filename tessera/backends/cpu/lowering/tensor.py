@@ -12,6 +12,7 @@ from tvm import relax
 from tessera.backends.cpu.lowering._ctx import Ctx, Rule, constant
 from tessera.ir.ops.pad import Pad
 from tessera.ir.ops.reduce import Reduce
+from tessera.ir.ops.tiling import InsertSlice
 
 R = relax.op
 
@@ -92,6 +93,28 @@ def _pad(ctx: Ctx, a: list[relax.Expr]) -> relax.Expr:
         return te.compute(ctx.out.shape, at, name="pad")
 
     return ctx.emit_te(compute, a[0])
+
+
+def _insert_slice(ctx: Ctx, a: list[relax.Expr]) -> relax.Expr:
+    """ai.tessera::InsertSlice (the patch-based pass's tiles): dest (or zeros) with src written at
+    its region; one elementwise kernel (a new tensor, not in place as on the mcu target)."""
+    from tvm import te
+    from tvm import tirx as tir
+
+    region = InsertSlice.region(ctx.out, ctx.in_types[-1], ctx.attrs)
+    begins = [r.start for r in region]
+
+    def compute(*tensors: te.Tensor) -> te.Tensor:
+        src = tensors[-1]
+
+        def at(*i: tir.PrimExpr) -> tir.PrimExpr:
+            inside = tir.all(*[tir.all(j >= r.start, j < r.stop) for j, r in zip(i, region)])
+            outside = tensors[0](*i) if len(tensors) == 2 else tir.const(0, src.dtype)
+            return tir.if_then_else(inside, src(*(j - b for j, b in zip(i, begins))), outside)
+
+        return te.compute(ctx.out.shape, at, name="insert_slice")
+
+    return ctx.emit_te(compute, *a)
 
 
 def _positive(ctx: Ctx, idx: relax.Expr, sizes: relax.Expr) -> relax.Expr:
@@ -239,6 +262,7 @@ RULES: dict[str, Rule] = {
     "Concat": lambda ctx, a: R.concat(a, axis=ctx.attrs["axis"] % ctx.out.rank),
     "Split": _split,
     "Slice": _slice,
+    "ai.tessera::InsertSlice": _insert_slice,
     "Pad": _pad,
     "Tile": lambda ctx, a: R.tile(a[0], ctx.attrs["repeats"]),
     "Gather": _gather,
