@@ -3,6 +3,7 @@ onnxruntime's for the same conv, in one process, 1 thread.
 
     PYTHONPATH=. python benchmarks/cpu_layers.py --models mobilenetv2,resnet18 --repeat 20
     PYTHONPATH=. python benchmarks/cpu_layers.py --models resnet18 --tuning-db /work/tunedb5/resnet18
+    PYTHONPATH=. python benchmarks/cpu_layers.py --models light:squeezenet   # random weights
 
 onnxruntime's times come from its profiler (`SessionOptions.enable_profiling`, one record per node
 and run); the cpu target's from the VirtualMachine's instrument hook, call by call. Both run each
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,6 +29,9 @@ import numpy as np
 import tessera
 from tessera.backends.cpu.runtime import set_threads
 from tessera.cli import random_inputs
+
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+from cpu import load_model  # the same models, loaded as cpu.py loads them
 
 
 def ort_layers(graph: Any, inputs: dict[str, np.ndarray], repeat: int, work: Path) -> list[tuple[str, str, float]]:
@@ -83,10 +88,10 @@ def tessera_layers(
 
 
 def measure(name: str, repeat: int, tuning_db: str | None) -> None:
-    from tessera import zoo  # type: ignore[attr-defined]
-
-    model = zoo.get(name)
-    graph = tessera.compile(tessera.load(model.module, example_inputs=model.example_inputs)).graph
+    loaded = load_model(name)
+    if loaded is None:
+        return
+    graph = loaded[0]
     inputs = random_inputs(graph, 0)
     with tempfile.TemporaryDirectory(prefix="tessera-cpu-layers-") as tmp:
         ort = ort_layers(graph, inputs, repeat, Path(tmp))
@@ -107,7 +112,7 @@ def measure(name: str, repeat: int, tuning_db: str | None) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", default="mobilenetv2,resnet18", help="comma-separated zoo models")
+    parser.add_argument("--models", default="mobilenetv2,resnet18", help="comma-separated zoo models or light:NAME")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--tuning-db", default=None, help="apply this model's tuning database (one model only)")
     args = parser.parse_args()

@@ -16,9 +16,8 @@ registers. Depthwise convs get depthwise_schedule.py; other grouped convs the ge
 
 from __future__ import annotations
 
+import math
 from typing import Any
-
-import numpy as np
 
 LANES = 8  # AVX2: 8 float32 lanes
 COLUMN_TILES = (8, 7, 6, 4, 2, 1)  # output columns per tile; resnet/mobilenet widths 112, 56, 28, 14, 7
@@ -133,7 +132,7 @@ def _spatial_outer(sch: Any, block: Any, plane: int) -> bool:
     pointwise 1-9% faster; 512-channel 3x3 at 7x7 (9.4 MB of weights) 8.3 -> 9.0-9.6 (slower, kept);
     planes of 28x28 and up equal or slower (16 -> 96 at 112x112: 1.9 -> 2.6-2.7)."""
     weights = sch.get(block).reads[1].source
-    weight_bytes = 4 * int(np.prod([int(d) for d in weights.shape]))
+    weight_bytes = 4 * math.prod(int(d) for d in weights.shape)
     return plane <= SPATIAL_OUTER_PLANE and weight_bytes <= SPATIAL_OUTER_WEIGHT_BYTES
 
 

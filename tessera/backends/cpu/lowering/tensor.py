@@ -102,7 +102,6 @@ def _insert_slice(ctx: Ctx, a: list[relax.Expr]) -> relax.Expr:
     from tvm import tirx as tir
 
     region = InsertSlice.region(ctx.out, ctx.in_types[-1], ctx.attrs)
-    begins = [r.start for r in region]
 
     def compute(*tensors: te.Tensor) -> te.Tensor:
         src = tensors[-1]
@@ -110,7 +109,7 @@ def _insert_slice(ctx: Ctx, a: list[relax.Expr]) -> relax.Expr:
         def at(*i: tir.PrimExpr) -> tir.PrimExpr:
             inside = tir.all(*[tir.all(j >= r.start, j < r.stop) for j, r in zip(i, region)])
             outside = tensors[0](*i) if len(tensors) == 2 else tir.const(0, src.dtype)
-            return tir.if_then_else(inside, src(*(j - b for j, b in zip(i, begins))), outside)
+            return tir.if_then_else(inside, src(*(j - r.start for j, r in zip(i, region))), outside)
 
         return te.compute(ctx.out.shape, at, name="insert_slice")
 
