@@ -1,8 +1,39 @@
+import os
+import shutil
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 import pytest
 
 from tessera.ir import DType, Graph, TensorType
 from tessera.ir.ops import lookup
+
+
+def under_ci() -> bool:
+    """CI=true (any case): an optional dependency or tool that is missing fails instead of skipping."""
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def require(module: str, reason: str) -> Any:
+    """Import an optional dependency: skip with `reason` (say how to install it) when it is missing
+    on a user's machine, fail under CI=true. The one place this rule lives; every test uses it."""
+    if under_ci():
+        import importlib
+
+        return importlib.import_module(module)
+    return pytest.importorskip(module, reason=reason)
+
+
+def require_tools(tools: Sequence[str], reason: str) -> None:
+    """Skip when a command-line tool is missing (fail under CI=true); `reason` says how to install it."""
+    missing = [t for t in tools if shutil.which(t) is None]
+    if not missing:
+        return
+    message = f"needs {', '.join(missing)}: {reason}"
+    if under_ci():
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 @pytest.fixture
