@@ -2,7 +2,8 @@
 
 A Value is a tensor: a graph input, a constant (numpy data), or a node output. Nodes are kept in
 execution order; scheduling is a reordering of `graph.nodes`. Use-lists (`value.users`) are
-maintained by the Graph methods below, which are the only way to change the graph's wiring.
+maintained by the Graph methods below, which are the only way to change the graph's wiring; frontends
+build a graph with them, and passes edit one through `tessera.ir.rewriter.Rewriter`, which calls them.
 """
 
 from __future__ import annotations
@@ -154,17 +155,38 @@ class Graph:
         node.inputs = (*node.inputs[:index], value, *node.inputs[index + 1 :])
         value.users.append(node)
 
-    def replace_all_uses(self, old: Value, new: Value) -> None:
-        """Every reader of `old` (nodes and graph outputs) reads `new` instead."""
+    def replace_all_uses(self, old: Value, new: Value, *, take_name: bool = False) -> None:
+        """Every reader of `old` (nodes and graph outputs) reads `new` instead. A graph output keeps
+        its name: when `old` is one, `new` takes its name (and `old` gets `new`'s), as it does with
+        `take_name` (to keep the readable names of a model's tensors)."""
         if old is new:
             return
         if old.type != new.type:
             raise VerificationError(f"cannot replace {old.name} ({old.type}) with {new.name} ({new.type})")
+        if old in self.outputs or take_name:
+            if not self.can_take_name(old, new):
+                raise VerificationError(
+                    f"graph {self.name!r}: cannot give {new.name!r} the name of {old.name!r}: a graph input would "
+                    f"be renamed, or {new.name!r} is a graph output already (check can_take_name first, or keep "
+                    f"{old.name!r} and read it through a node)"
+                )
+            self._swap_names(old, new)
         for user in list(old.users):
             user.inputs = tuple(new if v is old else v for v in user.inputs)
             new.users.append(user)
         old.users.clear()
         self.outputs = [new if v is old else v for v in self.outputs]
+
+    def can_take_name(self, old: Value, new: Value) -> bool:
+        """Whether `new` may take the name of `old`: graph input names are interface, and a graph
+        output has its own name already."""
+        return old not in self.inputs and new not in self.inputs and new not in self.outputs
+
+    def _swap_names(self, a: Value, b: Value) -> None:
+        """Exchange two value names. The set of names in use does not change."""
+        a.name, b.name = b.name, a.name
+        if a.is_constant or b.is_constant:
+            self.constants = {v.name: v for v in self.constants.values()}
 
     def erase(self, node: Node) -> None:
         """Remove a node whose outputs nobody reads."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tessera.ir.graph import Graph, Node
+from tessera.ir.graph import Graph
+from tessera.ir.rewriter import Rewriter
 from tessera.passes.base import Pass, PassResult, Report
 from tessera.passes.registry import register_pass
 
@@ -24,17 +25,6 @@ class DeadCodeElimination(Pass):
     name = "dce"
 
     def run(self, graph: Graph) -> PassResult:
-        removed = 0
-        # Readers come after their producers, so one backward sweep also removes the producers that
-        # become dead when their last reader goes.
-        for node in reversed(list(graph.nodes)):
-            if _is_dead(node, graph):
-                graph.erase(node)
-                removed += 1
-        constants = graph.remove_unused_constants()
-        report = DCEReport(nodes_removed=removed, constants_removed=constants)
-        return PassResult(graph, removed + constants > 0, report)
-
-
-def _is_dead(node: Node, graph: Graph) -> bool:
-    return not any(out.users or out in graph.outputs for out in node.outputs)
+        dead = Rewriter(graph).remove_dead()
+        report = DCEReport(nodes_removed=dead.nodes, constants_removed=dead.constants)
+        return PassResult(graph, dead.nodes + dead.constants > 0, report)

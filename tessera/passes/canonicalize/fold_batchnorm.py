@@ -19,9 +19,9 @@ from tessera.ir.ops.conv import Conv
 from tessera.ir.ops.elementwise import Add, Mul
 from tessera.ir.ops.linalg import Gemm
 from tessera.ir.ops.normalization import BatchNormalization
-from tessera.ir.rewriter import RewritePattern, Rewriter, apply_patterns
-from tessera.passes.base import Pass, PassResult, Report
-from tessera.passes.canonicalize._util import is_read
+from tessera.ir.rewriter import RewritePattern, Rewriter
+from tessera.passes.base import Report
+from tessera.passes.canonicalize._util import PatternPass, Rewrites, is_read
 from tessera.passes.registry import register_pass
 
 
@@ -35,12 +35,13 @@ class FoldBatchNormReport(Report):
 
 @dataclass
 class FoldBatchNorm(RewritePattern):
+    """BN(Conv) -> Conv, BN(Gemm) -> Gemm, BN(x) -> Add(Mul(x, s), t)."""
+
+    root = BatchNormalization
     report: FoldBatchNormReport = field(default_factory=FoldBatchNormReport)
     kept: set[str] = field(default_factory=set)
 
     def match_and_rewrite(self, node: Node, rw: Rewriter) -> None:
-        if node.op is not BatchNormalization:
-            return
         if not _is_foldable(node, rw.graph):
             if node.name not in self.kept:
                 self.kept.add(node.name)
@@ -61,13 +62,12 @@ class FoldBatchNorm(RewritePattern):
 
 @register_pass
 @dataclass(frozen=True)
-class FoldBatchNormalization(Pass):
+class FoldBatchNormalization(PatternPass):
     name = "fold-batchnorm"
 
-    def run(self, graph: Graph) -> PassResult:
+    def rewrites(self) -> Rewrites:
         pattern = FoldBatchNorm()
-        count = apply_patterns(graph, [pattern])
-        return PassResult(graph, count > 0, pattern.report)
+        return Rewrites(pattern.report, (pattern,))
 
 
 def _is_foldable(bn: Node, graph: Graph) -> bool:

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tessera.errors import PassError
-from tessera.ir.graph import Graph, Node, Value
-from tessera.ir.rewriter import RewritePattern, Rewriter, apply_patterns
-from tessera.passes.base import Pass, PassResult, Report
-from tessera.passes.canonicalize._util import is_read
+from tessera.ir.graph import Node, Value
+from tessera.ir.rewriter import RewritePattern, Rewriter
+from tessera.passes.base import Report
+from tessera.passes.canonicalize._util import PatternPass, Rewrites, is_read
 from tessera.passes.registry import register_pass
 
 MiB = 1 << 20
@@ -56,17 +56,16 @@ class FoldConstantNode(RewritePattern):
 
 @register_pass
 @dataclass(frozen=True)
-class FoldConstants(Pass):
+class FoldConstants(PatternPass):
     """Evaluate nodes computable at compile time. Results larger than `max_bytes` in total are not
     folded (an Expand of a scalar to a huge tensor is cheaper to compute than to store)."""
 
     name = "fold-constants"
     max_bytes: int = 64 * MiB
 
-    def run(self, graph: Graph) -> PassResult:
+    def rewrites(self) -> Rewrites:
         pattern = FoldConstantNode(self.max_bytes)
-        count = apply_patterns(graph, [pattern])
-        return PassResult(graph, count > 0, pattern.report)
+        return Rewrites(pattern.report, (pattern,))
 
 
 def _operand(value: Value) -> np.ndarray:

@@ -1,25 +1,31 @@
-"""`canonicalize`: the canonicalization passes, repeated until none changes the graph."""
+"""`canonicalize`: the canonicalization patterns of all its steps, driven together to a fixpoint.
+
+Dead code goes first, so that dead readers do not stop a BN from folding into its Conv (which would
+turn it into Mul + Add for good), then while the patterns run (a node nothing reads is erased when
+the worklist reaches it), and last the constants the rewrites left unread (old weights).
+"""
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
 from tessera.errors import PassError
+from tessera.ir.driver import drive
 from tessera.ir.graph import Graph
+from tessera.ir.rewriter import RewritePattern, Rewriter
 from tessera.passes.base import Pass, PassResult, Report
+from tessera.passes.canonicalize._util import PatternPass
+from tessera.passes.canonicalize.dce import DCEReport
 from tessera.passes.registry import get_pass, register_pass
 
-# dce first, so that dead readers do not stop a BN from folding into its Conv (which would turn it
-# into Mul + Add for good), and last, to collect what the others leave behind (old weights).
-STEPS: tuple[str, ...] = ("dce", "remove-identity", "fold-constants", "fold-batchnorm", "simplify-shapes", "dce")
+STEPS: tuple[str, ...] = ("dce", "remove-identity", "fold-constants", "fold-batchnorm", "simplify-shapes")
 
 
 @dataclass
 class CanonicalizeReport(Report):
-    rounds: int = 0
+    rounds: int = 0  # sweeps of the rewrite driver; when converged, the last one found nothing to do
     converged: bool = True
-    steps: dict[str, Report] = field(default_factory=dict)  # per pass name, its counts summed over runs
+    steps: dict[str, Report] = field(default_factory=dict)  # per step name, what its part did
 
     def render_text(self) -> str:
         lines = [f"rounds: {self.rounds}{'' if self.converged else ' (stopped before a fixpoint)'}"]
@@ -32,7 +38,8 @@ class CanonicalizeReport(Report):
 @register_pass
 @dataclass(frozen=True)
 class Canonicalize(Pass):
-    """Run `steps` in order, round after round, until a round changes nothing (at most `max_rounds`)."""
+    """Drive the patterns of `steps` (pattern passes, and "dce" for dead code) together until none
+    applies (at most `max_rounds` sweeps)."""
 
     name = "canonicalize"
     steps: tuple[str, ...] = STEPS
@@ -41,30 +48,32 @@ class Canonicalize(Pass):
     def run(self, graph: Graph) -> PassResult:
         if self.max_rounds < 1:
             raise PassError(f"canonicalize: max_rounds must be at least 1, got {self.max_rounds}")
-        passes = [get_pass(name) for name in self.steps]
-        report = CanonicalizeReport(converged=False)
-        modified = False
-        for _ in range(self.max_rounds):
-            report.rounds += 1
-            changed = False
-            for p in passes:
-                result = p.run(graph)
-                graph, changed = result.graph, changed or result.modified
-                report.steps[p.name] = _summed(report.steps.get(p.name), result.report)
-            modified = modified or changed
-            if not changed:
-                report.converged = True
-                break
-        return PassResult(graph, modified, report)
+        dce = "dce" in self.steps
+        report = CanonicalizeReport()
+        patterns: list[RewritePattern] = []
+        for name in dict.fromkeys(self.steps):
+            if name == "dce":
+                report.steps[name] = DCEReport()
+                continue
+            rewrites = _pattern_pass(name).rewrites()
+            report.steps[name] = rewrites.report
+            patterns += rewrites.patterns
+        rw = Rewriter(graph)
+        first = rw.remove_dead() if dce else None
+        result = drive(rw, patterns, max_rounds=self.max_rounds, erase_dead=dce)
+        last = rw.remove_dead() if dce else None
+        report.rounds, report.converged = result.rounds, result.converged
+        if first is not None and last is not None:
+            nodes = first.nodes + result.dead_erased + last.nodes
+            report.steps["dce"] = DCEReport(nodes_removed=nodes, constants_removed=first.constants + last.constants)
+        return PassResult(graph, rw.changed, report)
 
 
-def _summed(total: Report | None, new: Report) -> Report:
-    """Field-wise sum of two reports of one type (counts); other fields take the newer value."""
-    if total is None:
-        return new
-    values = {}
-    for f in dataclasses.fields(new):
-        a, b = getattr(total, f.name), getattr(new, f.name)
-        summable = isinstance(a, (int, float)) and not isinstance(a, bool)
-        values[f.name] = a + b if summable else b
-    return type(new)(**values)
+def _pattern_pass(name: str) -> PatternPass:
+    step = get_pass(name)
+    if not isinstance(step, PatternPass):
+        raise PassError(
+            f"canonicalize: step {name!r} is not a pattern pass; steps are 'dce' and pattern passes "
+            f"such as {', '.join(s for s in STEPS if s != 'dce')} (run {name!r} as its own pass instead)"
+        )
+    return step

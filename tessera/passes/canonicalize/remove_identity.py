@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tessera.ir.graph import Graph, Node
+from tessera.ir.graph import Node
 from tessera.ir.ops.identity import Dropout, Identity
-from tessera.ir.rewriter import RewritePattern, Rewriter, apply_patterns
-from tessera.passes.base import Pass, PassResult, Report
-from tessera.passes.canonicalize._util import can_bypass, is_read
+from tessera.ir.rewriter import RewritePattern, Rewriter
+from tessera.passes.base import Report
+from tessera.passes.canonicalize._util import PatternPass, Rewrites, can_bypass, is_read
 from tessera.passes.registry import register_pass
 
 
@@ -29,12 +29,11 @@ class RemoveIdentityReport(Report):
 class RemovePassThrough(RewritePattern):
     """Identity(x) -> x; Dropout(x) -> x when its mask output is unused."""
 
+    root = (Identity, Dropout)
     report: RemoveIdentityReport = field(default_factory=RemoveIdentityReport)
     kept: set[str] = field(default_factory=set)
 
     def match_and_rewrite(self, node: Node, rw: Rewriter) -> None:
-        if node.op is not Identity and node.op is not Dropout:
-            return
         if node.op is Dropout and len(node.outputs) > 1 and is_read(node.outputs[1], rw.graph):
             return
         source, out = node.inputs[0], node.outputs[0]
@@ -52,10 +51,9 @@ class RemovePassThrough(RewritePattern):
 
 @register_pass
 @dataclass(frozen=True)
-class RemoveIdentity(Pass):
+class RemoveIdentity(PatternPass):
     name = "remove-identity"
 
-    def run(self, graph: Graph) -> PassResult:
+    def rewrites(self) -> Rewrites:
         pattern = RemovePassThrough()
-        count = apply_patterns(graph, [pattern])
-        return PassResult(graph, count > 0, pattern.report)
+        return Rewrites(pattern.report, (pattern,))

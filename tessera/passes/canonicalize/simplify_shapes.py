@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tessera.ir.graph import Graph, Node
+from tessera.ir.graph import Node
 from tessera.ir.ops.shape_ops import Flatten, Reshape, Squeeze, Transpose, Unsqueeze
 from tessera.ir.ops.tensor import Concat, Expand
-from tessera.ir.rewriter import RewritePattern, Rewriter, apply_patterns
-from tessera.passes.base import Pass, PassResult, Report
-from tessera.passes.canonicalize._util import can_bypass
+from tessera.ir.rewriter import RewritePattern, Rewriter
+from tessera.passes.base import Report
+from tessera.passes.canonicalize._util import PatternPass, Rewrites, can_bypass
 from tessera.passes.registry import register_pass
 
 SHAPE_OPS = (Reshape, Flatten, Squeeze, Unsqueeze, Expand)
@@ -39,10 +39,11 @@ class SimplifyShapesReport(Report):
 class RemoveNoopShapeOp(RewritePattern):
     """Reshape / Flatten / Squeeze / Unsqueeze / Expand(x) whose output has x's type -> x."""
 
+    root = SHAPE_OPS
     report: SimplifyShapesReport
 
     def match_and_rewrite(self, node: Node, rw: Rewriter) -> None:
-        if node.op not in SHAPE_OPS or node.output.type != node.inputs[0].type:
+        if node.output.type != node.inputs[0].type:
             return
         if not can_bypass(node.output, node.inputs[0], rw):
             return
@@ -55,11 +56,10 @@ class ToExplicitReshape(RewritePattern):
     """Flatten / Squeeze / Unsqueeze(x) -> Reshape(x); Reshape(Reshape(x)) -> Reshape(x); a Reshape's
     -1 and 0 entries resolved. The result's `shape` is its output shape."""
 
+    root = (Reshape, Flatten, Squeeze, Unsqueeze)
     report: SimplifyShapesReport
 
     def match_and_rewrite(self, node: Node, rw: Rewriter) -> None:
-        if node.op not in (Reshape, Flatten, Squeeze, Unsqueeze):
-            return
         source = node.inputs[0]
         merge = node.op is Reshape and source.producer is not None and source.producer.op is Reshape
         if merge:
@@ -81,11 +81,10 @@ class ToExplicitReshape(RewritePattern):
 class MergeTransposes(RewritePattern):
     """Transpose(Transpose(x, p), q) -> Transpose(x, p[q]); Transpose(x, identity) -> x."""
 
+    root = Transpose
     report: SimplifyShapesReport
 
     def match_and_rewrite(self, node: Node, rw: Rewriter) -> None:
-        if node.op is not Transpose:
-            return
         source, perm = node.inputs[0], _perm(node)
         inner = source.producer
         merge = inner is not None and inner.op is Transpose
@@ -105,10 +104,11 @@ class MergeTransposes(RewritePattern):
 class RemoveSingleConcat(RewritePattern):
     """Concat(x) -> x."""
 
+    root = Concat
     report: SimplifyShapesReport
 
     def match_and_rewrite(self, node: Node, rw: Rewriter) -> None:
-        if node.op is not Concat or len(node.inputs) != 1 or not can_bypass(node.output, node.inputs[0], rw):
+        if len(node.inputs) != 1 or not can_bypass(node.output, node.inputs[0], rw):
             return
         rw.replace(node, [node.inputs[0]])
         self.report.single_concats_removed += 1
@@ -116,19 +116,13 @@ class RemoveSingleConcat(RewritePattern):
 
 @register_pass
 @dataclass(frozen=True)
-class SimplifyShapes(Pass):
+class SimplifyShapes(PatternPass):
     name = "simplify-shapes"
 
-    def run(self, graph: Graph) -> PassResult:
+    def rewrites(self) -> Rewrites:
         report = SimplifyShapesReport()
-        patterns = [
-            RemoveNoopShapeOp(report),
-            ToExplicitReshape(report),
-            MergeTransposes(report),
-            RemoveSingleConcat(report),
-        ]
-        count = apply_patterns(graph, patterns)
-        return PassResult(graph, count > 0, report)
+        patterns = (RemoveNoopShapeOp(report), ToExplicitReshape(report), MergeTransposes(report), RemoveSingleConcat(report))
+        return Rewrites(report, patterns)
 
 
 def _perm(node: Node) -> tuple[int, ...]:
