@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tessera.ir.graph import Graph
+from tessera.ir.rewriter import Rewriter
 from tessera.passes.memory.arena import PLANNERS, plan_arena
 from tessera.passes.memory.model import MemoryModel
 from tessera.passes.memory.schedule import schedule
@@ -13,7 +14,7 @@ from tessera.passes.memory.schedule import schedule
 def schedule_report(graph: Graph, method: str, time_limit_s: float, inplace: bool) -> dict[str, Any]:
     result = schedule(graph, method, time_limit_s=time_limit_s, model=MemoryModel(inplace=inplace))
     ordered = graph.copy()
-    ordered.reorder([ordered.node(name) for name in result.order])
+    Rewriter(ordered).reorder([ordered.node(name) for name in result.order])
     arenas = {name: plan_arena(ordered, name).arena_bytes for name in PLANNERS}
     return {
         "model": graph.name,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tessera.ir.graph import Graph
+from tessera.ir.rewriter import Rewriter
 from tessera.passes.base import Pass, PassResult, Report
 from tessera.passes.memory.model import MemoryModel, model_profile
 from tessera.passes.memory.schedule import schedule
@@ -48,7 +49,7 @@ class MemorySchedule(Pass):
         new_order = [by_name[name] for name in result.order]
         keep = result.peak_bytes > before  # a heuristic can lose to the given order: keep the better one
         if not keep:
-            graph.reorder(new_order)
+            Rewriter(graph).reorder(new_order)
         after = model_profile(graph, model=model)
         report = ScheduleReport(
             method=self.method,

@@ -30,6 +30,7 @@ from tessera.ir.liveness import lifetimes, profile
 from tessera.ir.ops._spatial import Window
 from tessera.ir.ops.tensor import Slice
 from tessera.ir.ops.tiling import InsertSlice
+from tessera.ir.rewriter import Rewriter
 from tessera.passes.base import Pass, PassResult, Report
 from tessera.passes.memory.arena import plan_arena
 from tessera.passes.registry import register_pass
@@ -64,12 +65,12 @@ def graph_macs(graph: Graph) -> int:
     return sum(n.op.macs([v.type for v in n.inputs], [o.type for o in n.outputs], n.attrs) for n in graph.nodes)
 
 
-def _slice(g: Graph, v: Value, r: tuple[int, int, int, int], name: str) -> Value:
+def _slice(rw: Rewriter, v: Value, r: tuple[int, int, int, int], name: str) -> Value:
     attrs = {"starts": (r[0], r[2]), "ends": (r[1], r[3]), "axes": (2, 3)}
-    return g.add_node(Slice, [v], attrs, name=name).output
+    return rw.add(Slice, [v], attrs, name=name).output
 
 
-def _run_patch(g: Graph, stage: list[Node], wins: dict[int, Window | None], cut: Value, out: Region, k: int) -> Value:
+def _run_patch(rw: Rewriter, stage: list[Node], wins: dict[int, Window | None], cut: Value, out: Region, k: int) -> Value:
     """Add the nodes of one patch (graph-input Slices, crops, the stage ops on their regions)."""
     regions = propagate(stage, wins, cut, out)
     patch: dict[int, Value] = {}
@@ -79,10 +80,10 @@ def _run_patch(g: Graph, stage: list[Node], wins: dict[int, Window | None], cut:
             return v
         reg = regions[id(v)]
         if id(v) not in patch:  # a graph input: its patch is a Slice of it
-            patch[id(v)] = _slice(g, v, (reg.r0, reg.r1, reg.c0, reg.c1), f"{v.name}@p{k}")
+            patch[id(v)] = _slice(rw, v, (reg.r0, reg.r1, reg.c0, reg.c1), f"{v.name}@p{k}")
         if need == reg:
             return patch[id(v)]
-        return _slice(g, patch[id(v)], need.within(reg), f"{v.name}@p{k}.crop")
+        return _slice(rw, patch[id(v)], need.within(reg), f"{v.name}@p{k}.crop")
 
     for node in stage:
         need, pads = input_need(node, regions[id(node.output)], wins[id(node)])
@@ -90,13 +91,14 @@ def _run_patch(g: Graph, stage: list[Node], wins: dict[int, Window | None], cut:
         attrs = dict(node.attrs)
         if pads is not None:
             attrs["auto_pad"], attrs["pads"] = "NOTSET", pads
-        patch[id(node.output)] = g.add_node(node.op, inputs, attrs, name=f"{node.name}@p{k}").output
+        patch[id(node.output)] = rw.add(node.op, inputs, attrs, name=f"{node.name}@p{k}").output
     return patch[id(cut)]
 
 
 def patch_graph(graph: Graph, cut_name: str, grid: int) -> Graph:
     """A copy of `graph` whose stage up to `cut_name` runs as grid x grid patches."""
     g = graph.copy()
+    rw = Rewriter(g)
     try:
         cut = g.value(cut_name)
     except KeyError:
@@ -117,17 +119,16 @@ def patch_graph(graph: Graph, cut_name: str, grid: int) -> Graph:
     for i, (r0, r1) in enumerate(grid_bounds(h, grid)):
         for j, (c0, c1) in enumerate(grid_bounds(w, grid)):
             k = i * grid + j
-            tile = _run_patch(g, stage, wins, cut, Region(r0, r1, c0, c1), k)
+            tile = _run_patch(rw, stage, wins, cut, Region(r0, r1, c0, c1), k)
             attrs = {"starts": (r0, c0), "axes": (2, 3), "shape": None if dest else cut.shape}
             inputs = [tile] if dest is None else [dest, tile]
-            dest = g.add_node(InsertSlice, inputs, attrs, name=f"{cut.name}@insert{k}").output
+            dest = rw.add(InsertSlice, inputs, attrs, name=f"{cut.name}@insert{k}").output
     assert dest is not None
     added = g.nodes[start:]
-    g.replace_all_uses(cut, dest)
+    rw.replace_all_uses(cut, dest, take_name=True)  # the stage output keeps its name
     for node in reversed(stage):
-        g.erase(node)
-    g.rename(dest, cut_name)
-    g.reorder([*before, *added, *after])
+        rw.erase(node)
+    rw.reorder([*before, *added, *after])
     return g
 
 
