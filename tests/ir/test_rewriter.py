@@ -5,10 +5,9 @@ from tessera.backends.reference import execute
 from tessera.ir import DType, Graph, TensorType, verify
 from tessera.ir.driver import apply_patterns
 from tessera.ir.graph import Node
-from tessera.ir.ops import lookup
+from tessera.ir.ops.activation import Relu
+from tessera.ir.ops.elementwise import Add, Mul
 from tessera.ir.rewriter import RewritePattern, Rewriter
-
-Add, Relu, Mul = lookup("Add"), lookup("Relu"), lookup("Mul")
 
 
 class DropDoubleRelu(RewritePattern):

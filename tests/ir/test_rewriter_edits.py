@@ -3,10 +3,10 @@ import pytest
 
 from tessera.errors import PassError
 from tessera.ir import DType, Graph, TensorType, print_graph, verify
-from tessera.ir.ops.activation import Relu
-from tessera.ir.ops.elementwise import Add, Mul
 from tessera.ir.driver import apply_patterns
 from tessera.ir.graph import Node
+from tessera.ir.ops.activation import Relu
+from tessera.ir.ops.elementwise import Add, Mul
 from tessera.ir.rewriter import RewritePattern, Rewriter
 
 T = TensorType(DType.FLOAT32, (3,))

@@ -24,7 +24,17 @@ MUTATORS = {
     "replace_all_uses",
     "set_input",
 }
-QUERIES = {"can_take_name", "copy", "node", "op_counts", "param_count", "unique_name", "unique_node_name", "value", "values"}
+QUERIES = {
+    "can_take_name",
+    "copy",
+    "node",
+    "op_counts",
+    "param_count",
+    "unique_name",
+    "unique_node_name",
+    "value",
+    "values",
+}
 FIELDS = {"constants", "inputs", "io_qparams", "nodes", "outputs"}  # Graph's mutable fields
 CONTAINER_EDITS = {"append", "clear", "extend", "insert", "pop", "remove", "setdefault", "update"}
 

@@ -121,7 +121,12 @@ class SimplifyShapes(PatternPass):
 
     def rewrites(self) -> Rewrites:
         report = SimplifyShapesReport()
-        patterns = (RemoveNoopShapeOp(report), ToExplicitReshape(report), MergeTransposes(report), RemoveSingleConcat(report))
+        patterns = (
+            RemoveNoopShapeOp(report),
+            ToExplicitReshape(report),
+            MergeTransposes(report),
+            RemoveSingleConcat(report),
+        )
         return Rewrites(report, patterns)
 
 

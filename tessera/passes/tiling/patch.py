@@ -70,7 +70,9 @@ def _slice(rw: Rewriter, v: Value, r: tuple[int, int, int, int], name: str) -> V
     return rw.add(Slice, [v], attrs, name=name).output
 
 
-def _run_patch(rw: Rewriter, stage: list[Node], wins: dict[int, Window | None], cut: Value, out: Region, k: int) -> Value:
+def _run_patch(
+    rw: Rewriter, stage: list[Node], wins: dict[int, Window | None], cut: Value, out: Region, k: int
+) -> Value:
     """Add the nodes of one patch (graph-input Slices, crops, the stage ops on their regions)."""
     regions = propagate(stage, wins, cut, out)
     patch: dict[int, Value] = {}
@@ -109,6 +111,7 @@ def patch_graph(graph: Graph, cut_name: str, grid: int) -> Graph:
     h, w = cut.shape[2], cut.shape[3]
     if grid < 1 or grid > min(h, w):
         raise PassError(f"patch-based: grid {grid} does not fit the cut {cut_name!r} ({h} x {w}); use 1..{min(h, w)}")
+    assert cut.producer is not None  # stage_of refuses graph inputs and constants
     pos = g.nodes.index(cut.producer)
     in_stage = {id(n) for n in stage}
     before = [n for n in g.nodes[:pos] if id(n) not in in_stage]
