@@ -71,3 +71,19 @@ def test_remove_dead_counts_nodes_and_constants() -> None:
     verify(g)
     assert [n.name for n in g.nodes] == ["s", "y", "z"] and not g.constants
     assert rw.remove_dead() == DeadCode(nodes=0, constants=0)
+
+
+def test_int8_export_keeps_the_output_name() -> None:
+    """quantize-int8 with int8_io expands QDQ with Graph.replace_all_uses; the output stays `logits`."""
+    import tessera
+    from tessera.ir.ops.linalg import Gemm
+
+    g = Graph("fc")
+    rng = np.random.default_rng(0)
+    x = g.add_input("x", TensorType(DType.FLOAT32, (1, 8)))
+    w = g.add_constant("w", rng.standard_normal((4, 8)).astype(np.float32))
+    b = g.add_constant("b", np.zeros(4, np.float32))
+    g.outputs = [g.add_node(Gemm, [x, w, b], {"transB": 1}, name="gemm", output_names=["logits"]).output]
+    quantized = tessera.quantize(g, random_calibration=8, int8_io=True).graph
+    assert [o.name for o in tessera.export_onnx(quantized).graph.output] == ["logits"]
+    assert "logits" in quantized.io_qparams
