@@ -41,7 +41,8 @@ def drive(
     erase_dead: bool = False,
 ) -> DriverResult:
     """Apply `patterns` through `rw` until a round changes nothing or `max_rounds` have run. With
-    `erase_dead`, a node nothing reads is erased when it comes off the worklist (DCE as it goes)."""
+    `erase_dead`, a node nothing reads is erased when it comes off the worklist (DCE as it goes).
+    `max_rewrites` bounds one round (default: 10 per node of the graph, plus 100)."""
     if max_rounds < 1:
         raise PassError(f"rewrite driver: max_rounds must be at least 1, got {max_rounds}")
     sweep = _Sweep(rw, patterns, erase_dead)
@@ -130,6 +131,6 @@ class _Sweep:
 
 
 def _firing(fired: Mapping[str, int]) -> str:
-    """'A fired 12 times, B 3 times', most frequent first."""
+    """'A fired 12 times, B fired 3 times', most frequent first."""
     ranked = sorted(fired.items(), key=lambda kv: -kv[1])
     return ", ".join(f"{name} fired {count} times" for name, count in ranked) or "none fired"
