@@ -3,6 +3,7 @@
 from tessera.ir.analysis import to_networkx, topological_order, toposort
 from tessera.ir.dtypes import DType
 from tessera.ir.graph import Graph, Node, Value
+from tessera.ir.parser import parse
 from tessera.ir.printer import print_graph
 from tessera.ir.types import TensorType
 from tessera.ir.verifier import verify
@@ -13,6 +14,7 @@ __all__ = [
     "Node",
     "TensorType",
     "Value",
+    "parse",
     "print_graph",
     "to_networkx",
     "topological_order",
