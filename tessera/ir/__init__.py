@@ -3,6 +3,7 @@
 from tessera.ir.analysis import to_networkx, topological_order, toposort
 from tessera.ir.dtypes import DType
 from tessera.ir.graph import Graph, Node, Value
+from tessera.ir.interpreter import Interpreter, execute
 from tessera.ir.parser import parse
 from tessera.ir.printer import print_graph
 from tessera.ir.types import TensorType
@@ -11,9 +12,11 @@ from tessera.ir.verifier import verify
 __all__ = [
     "DType",
     "Graph",
+    "Interpreter",
     "Node",
     "TensorType",
     "Value",
+    "execute",
     "parse",
     "print_graph",
     "to_networkx",
