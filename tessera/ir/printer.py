@@ -15,11 +15,14 @@ and output quantization prints as `qparams %x: scale=0.05, zero_point=-3`.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from tessera.ir.dtypes import DType
-from tessera.ir.graph import Graph, Node, Value
+
+if TYPE_CHECKING:  # graph.py imports this module for Graph.__str__
+    from tessera.ir.graph import Graph, Node, Value
 
 _PLAIN = re.compile(r"^[A-Za-z0-9_.:/\-]+$")
 
