@@ -248,8 +248,10 @@ def _attr_value(cur: Cursor, spec: Attr, value: Literal, label: str, at: int) ->
             raise cur.fail(f"attribute {label} is a dtype; write one of {[d.short for d in DType]}", at)
         return DType.from_short(value.text)
     items = value if isinstance(value, list) else [value]
-    if any(isinstance(v, (Word, list)) for v in items):
-        raise cur.fail(f"attribute {label} is of kind {spec.kind}; quote strings and write numbers plainly", at)
+    wants_text = spec.kind in ("str", "strs")
+    if any(isinstance(v, (Word, list)) or isinstance(v, str) != wants_text for v in items):
+        hint = "quote each string" if wants_text else "write numbers unquoted"
+        raise cur.fail(f"attribute {label} is of kind {spec.kind}; {hint}", at)
     try:
         return spec.normalize(tuple(value) if isinstance(value, list) else value)
     except (TypeError, ValueError) as err:

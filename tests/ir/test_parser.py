@@ -137,6 +137,9 @@ ERRORS = [
     (HEAD + "  const %c: f32[2]\n  return %x\n}", "line 2, column 9: constant %c has no data"),
     (HEAD + "  %y: f32[2] = Transpose(%x) {perm=1}  # r\n  return %y\n}", "attribute Transpose.perm is of kind ints"),
     (HEAD + "  %y: f32[2] = Relu(%x) {alpha=1.0}  # r\n  return %y\n}", "Relu has no attribute 'alpha'"),
+    (HEAD + "  %y: f32[2] = Pad(%x) {pads=[1, 1], mode=reflect}  # r\n  return %y\n}", "Pad.mode is of kind str"),
+    (HEAD + "  %y: f32[2] = LeakyRelu(%x) {alpha='1'}  # r\n  return %y\n}", "write numbers unquoted"),
+    (HEAD + "  %y: i8[2] = Cast(%x) {to=q8}  # r\n  return %y\n}", "attribute Cast.to is a dtype"),
     (HEAD + "  %y: f32[2] = Relu(%x)  # r\n  return %y\n", "line 3: the graph is not closed"),
     ("graph g(%x: f32[2) -> (%y) {\n", "line 1, column 13: expected a tensor type"),
     ("graph g(%x: q8[2]) -> (%y) {\n", "line 1, column 13: unknown dtype 'q8'"),
@@ -149,7 +152,7 @@ ERRORS = [
 ]
 
 
-@pytest.mark.parametrize(("text", "message"), ERRORS)
+@pytest.mark.parametrize(("text", "message"), ERRORS, ids=[message[:48] for _, message in ERRORS])
 def test_errors_name_line_column_and_expectation(text: str, message: str) -> None:
     with pytest.raises(ParseError) as err:
         parse(text)
