@@ -73,24 +73,27 @@ def is_type_checking(node: ast.If) -> bool:
     )
 
 
+def targets_of(node: ast.Import | ast.ImportFrom, module: str, is_package: bool) -> list[str]:
+    if isinstance(node, ast.Import):
+        targets = [resolve(alias.name, None) for alias in node.names]
+    else:
+        base = absolute(node, module, is_package)
+        targets = [resolve(base, alias.name) for alias in node.names]
+    return list(dict.fromkeys(t for t in targets if t is not None and t != module))
+
+
 def imports_of(module: str, path: Path) -> list[Import]:
     found: list[Import] = []
     is_package = path.name == "__init__.py"
 
     def visit(node: ast.AST) -> None:
         if isinstance(node, ast.If) and is_type_checking(node):
-            for child in node.orelse:
-                visit(child)
+            for statement in node.orelse:
+                visit(statement)
             return
-        if isinstance(node, ast.Import):
-            targets = [resolve(alias.name, None) for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = absolute(node, module, is_package)
-            targets = [resolve(base, alias.name) for alias in node.names]
-        else:
-            targets = []
-        for target in dict.fromkeys(t for t in targets if t is not None and t != module):
-            found.append(Import(module, target, path, node.lineno))  # type: ignore[attr-defined]
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for target in targets_of(node, module, is_package):
+                found.append(Import(module, target, path, node.lineno))
         for child in ast.iter_child_nodes(node):
             visit(child)
 
