@@ -37,3 +37,7 @@ class PassError(TesseraError):
 
 class TargetError(TesseraError):
     """A compile target is unknown, or cannot do what was asked."""
+
+
+class ParseError(TesseraError):
+    """IR text could not be read. The message gives the line and column, and what was expected."""

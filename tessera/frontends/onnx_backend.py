@@ -15,8 +15,8 @@ import numpy as np
 import onnx
 from onnx.backend.base import Backend, BackendRep
 
-from tessera.backends.reference import execute
 from tessera.frontends.onnx_import import FRONTEND_OPS, load_onnx
+from tessera.ir.interpreter import execute
 from tessera.ir.ops import lookup
 
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tessera.errors import PassError
 from tessera.ir.graph import Node, Value
+from tessera.ir.interpreter import Interpreter
 from tessera.ir.rewriter import RewritePattern, Rewriter
 from tessera.passes.base import Report
 from tessera.passes.canonicalize._util import PatternPass, Rewrites, is_read
@@ -44,9 +44,8 @@ class FoldConstantNode(RewritePattern):
                 self.skipped.add(node.name)
                 self.report.skipped_too_large += 1
             return
-        results = node.op.compute([_operand(v) for v in node.inputs], node.attrs)
-        arrays = [_checked(result, out, node) for out, result in zip(node.outputs, results)]
-        for out, array in zip(node.outputs, arrays):
+        results = Interpreter(rw.graph).run_node(node, [_operand(v) for v in node.inputs])
+        for out, array in zip(node.outputs, map(_contiguous, results)):
             if out in live:
                 rw.replace_all_uses(out, rw.constant(out.name, array), take_name=True)
         rw.erase(node)
@@ -76,11 +75,6 @@ def _operand(value: Value) -> np.ndarray:
     return np.broadcast_to(np.zeros((), value.dtype.numpy()), value.shape)
 
 
-def _checked(result: np.ndarray, out: Value, node: Node) -> np.ndarray:
-    result = np.asarray(result)
-    if result.shape != out.shape or result.dtype != out.dtype.numpy():
-        raise PassError(
-            f"fold-constants: node {node.name!r} ({node.op.name}) kernel returned {result.dtype}{list(result.shape)} "
-            f"for {out.name!r}, its type is {out.type} (kernel and inference disagree)"
-        )
-    return result if result.flags.c_contiguous else np.ascontiguousarray(result)
+def _contiguous(array: np.ndarray) -> np.ndarray:
+    """A C-contiguous array (np.ascontiguousarray alone would turn a 0-d result into 1-d)."""
+    return array if array.flags.c_contiguous else np.ascontiguousarray(array)

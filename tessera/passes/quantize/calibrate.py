@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tessera.backends.reference.executor import execute
 from tessera.errors import PassError
 from tessera.ir.graph import Graph
+from tessera.ir.interpreter import execute
 
 Sample = Mapping[str, np.ndarray]
 

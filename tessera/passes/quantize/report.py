@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tessera.backends.reference.executor import execute
 from tessera.ir.graph import Graph
+from tessera.ir.interpreter import execute
 from tessera.passes.base import Report
 from tessera.passes.quantize.calibrate import Sample
 from tessera.passes.quantize.lower import FloatLayer, QuantizedLayer

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import onnx
 import onnxruntime as ort
+from _text_check import assert_text_reads_back
 from onnx import helper, numpy_helper
 
 from tessera.backends.reference import execute
@@ -56,6 +57,7 @@ def check_against_ort(
     """Run the model in Tessera and in onnxruntime, before and after Tessera's export; all must agree.
     Returns Tessera's outputs."""
     graph = load_onnx(model)
+    assert_text_reads_back(graph)
     ours = execute(graph, feeds)
     ours_list = [ours[v.name] for v in graph.outputs]
     expected = run_ort(model, feeds)

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import onnx
 import onnxruntime as ort
+from _text_check import assert_text_reads_back
 from onnx import helper, numpy_helper
 
 from tessera.backends.reference import execute
@@ -71,6 +72,7 @@ def check_roundtrip(
     """Import, run and export a one-node model; all three results must agree. Returns Tessera's."""
     model, feeds = one_node_model(op_type, inputs, n_outputs, opset, **attrs)
     graph = load_onnx(model)
+    assert_text_reads_back(graph)
     ours = run_tessera(graph, feeds)
     assert_close(ours, run_ort(model, feeds))
     assert_close(run_ort(export_onnx(graph), feeds), ours)

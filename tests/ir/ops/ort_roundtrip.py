@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 import onnx
 import onnxruntime as ort
+from _text_check import assert_text_reads_back
 from onnx import helper, numpy_helper
 
 from tessera.backends.reference import execute
@@ -48,6 +49,7 @@ def run_ort(model: onnx.ModelProto, feeds: Mapping[str, np.ndarray]) -> list[np.
 def check_roundtrip(model: onnx.ModelProto, feeds: Mapping[str, np.ndarray], rtol: float = 1e-5, atol: float = 1e-6):
     """Tessera's result matches onnxruntime on the original model, and the exported model too."""
     graph = load_onnx(model)
+    assert_text_reads_back(graph)
     ours = execute(graph, feeds)
     want = run_ort(model, feeds)
     exported = run_ort(export_onnx(graph), feeds)
