@@ -72,11 +72,8 @@ class QuantizeInt8(Pass):
             raise PassError(f"quantize-int8: int8_io={self.int8_io!r}; use one of {', '.join(map(repr, INT8_IO))}")
         lw = Lowering(graph, ranges, *INT8_IO[self.int8_io])
         for node in graph.nodes:
-            if node.name in lw.fused:
-                continue
-            reason = _lower(lw, node)
-            if reason is not None:
-                lw.copy_float(node, reason)
+            if node.name not in lw.fused:
+                lw.visit(node, _lower)
         quantized = lw.finish()
         evaluation = samples[: max(1, self.eval_samples)]
         layers, outputs = measure(graph, quantized, lw.layers, evaluation)

@@ -57,7 +57,7 @@ def _emit(
     fused: Node | None,
     w_scales: np.ndarray | None = None,
 ) -> None:
-    new = lw.dst.add_node(op, inputs, attrs, name=node.name, output_names=[lw.out_name(out)])
+    new = lw.emit(node, op, inputs, attrs, lw.out_name(out))
     lw.set_int8(out, new.output, py)
     if fused is not None:
         lw.fused.add(fused.name)
@@ -279,7 +279,7 @@ def average_pool(lw: Lowering, node: Node) -> str | None:
 def passthrough(lw: Lowering, node: Node) -> str | None:
     """Data movement (and max) on int8 keeps the input's scale and zero point, as in TFLite."""
     x = node.inputs[0]
-    if id(x) not in lw._int8:
+    if not lw.has_int8(x):
         return "its input is float here (data-movement ops follow their input)"
     if any(o.users or o in lw.src.outputs for o in node.outputs[1:]):
         return "its second output (indices) is used"
@@ -291,7 +291,7 @@ def passthrough(lw: Lowering, node: Node) -> str | None:
         op, attrs = Clip, {"min": q_lo, "max": q_hi}
     else:
         op = node.op
-    new = lw.dst.add_node(op, [xq], attrs, name=node.name, output_names=[lw.out_name(node.output)])
+    new = lw.emit(node, op, [xq], attrs, lw.out_name(node.output))
     lw.set_int8(node.output, new.output, px)
     return None
 
@@ -314,9 +314,8 @@ def concat(lw: Lowering, node: Node) -> str | None:
                 "multiplier": (m,),
                 "shift": (s,),
             }
-            q = lw.dst.add_node(
-                Requantize, [q], attrs, name=f"{node.name}_requantize", output_names=[lw.fresh(f"{v.name}_requantized")]
-            ).output
+            name, out = f"{node.name}_requantize", lw.fresh(f"{v.name}_requantized")
+            q = lw.add(Requantize, [q], attrs, name=name, output_name=out).output
         parts.append(q)
     _emit(lw, node, Concat, parts, dict(node.attrs), node.output, py, None)
     return None
