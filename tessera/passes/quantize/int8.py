@@ -93,11 +93,11 @@ class QuantizeInt8(Pass):
 
     def _samples(self, graph: Graph) -> tuple[list[Sample], str]:
         if self.calibration is not None:
-            samples = list(self.calibration)
-            return samples, "user data"
+            return list(self.calibration), "user data"
         if self.random_calibration > 0:
-            samples = random_samples(graph, self.random_calibration, self.seed)
-            return samples, "RANDOM standard-normal inputs (no calibration data given; ranges may not fit real data)"
+            return list(
+                random_samples(graph, self.random_calibration, self.seed)
+            ), "RANDOM standard-normal inputs (no calibration data given; ranges may not fit real data)"
         raise PassError(
             f"quantize-int8 on {graph.name!r} needs calibration data: pass calibration=[{{input_name: array}}, ...] "
             "(e.g. zoo_model.sample_inputs(32)), on the CLI --calibration FILE.npz, or random_calibration=N to "

@@ -146,8 +146,8 @@ class Lowering:
             name = f"{base}_{i}"
         return name
 
-    def const(self, base: str, data: np.ndarray) -> Value:
-        return self.rw.constant(self.fresh(base), data)
+    def const(self, base: str, data: np.ndarray | np.generic) -> Value:
+        return self.rw.constant(self.fresh(base), np.asarray(data))
 
     def out_name(self, v: Value) -> str:
         return self.fresh(f"{v.name}_i8")
