@@ -171,11 +171,10 @@ def gemm(lw: Lowering, node: Node) -> str | None:
     n = node.output.shape[1]
     w = (b.data if node.attrs["transB"] else b.data.T) * node.attrs["alpha"]
     bias = None
-    cdata = None if c is None else c.data
-    if c is not None and cdata is not None:
-        if cdata.size not in (1, n) or cdata.ndim > 2 or (cdata.ndim == 2 and cdata.shape[0] != 1):
+    if c is not None and c.data is not None:
+        if c.data.size not in (1, n) or c.data.ndim > 2 or (c.data.ndim == 2 and c.data.shape[0] != 1):
             return f"C {c.type} is not one bias per output column"
-        bias = np.broadcast_to(cdata.reshape(-1), (n,)) * node.attrs["beta"]
+        bias = np.broadcast_to(c.data.reshape(-1), (n,)) * node.attrs["beta"]
     return _weighted(lw, node, QFullyConnected, a, w, bias, node.output, {})
 
 
