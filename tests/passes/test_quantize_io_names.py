@@ -23,7 +23,10 @@ def _quantize(int8_io: bool | str) -> tessera.QuantizeResult:
 
 @pytest.mark.parametrize("int8_io", list(INT8_SIDES))
 def test_graph_inputs_and_outputs_keep_their_names(int8_io: bool | str) -> None:
-    result = _quantize(int8_io)
+    source = classifier()
+    before = str(source)
+    result = tessera.quantize(source, random_calibration=8, int8_io=int8_io)
+    assert str(source) == before  # the pass edits a copy
     graph = result.graph
     verify(graph)
     assert "QFullyConnected" in graph.op_counts() and "Softmax" in graph.op_counts()
