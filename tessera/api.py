@@ -22,6 +22,7 @@ from tessera.ir.graph import Graph
 from tessera.ir.summary import ModelSummary, summarize
 from tessera.passes import DEFAULT_PIPELINE, Pass, PassManager, PassRecord, get_pass
 from tessera.passes.quantize import QuantizeReport
+from tessera.passes.quantize.qdq import qdq_form
 from tessera.reports import render_html
 
 Source = Graph | str | os.PathLike[str] | bytes | onnx.ModelProto
@@ -72,8 +73,9 @@ def run(graph: Graph, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]
 
 
 def export_onnx(graph: Graph) -> onnx.ModelProto:
-    """The graph as an ONNX model (opset 21; Tessera-only ops in domain ai.tessera)."""
-    return _export_onnx(graph)
+    """The graph as an ONNX model (opset 21; Tessera-only ops in domain ai.tessera). int8 ops are
+    written in QDQ form (DequantizeLinear -> float op -> QuantizeLinear) by the expand-qdq pass."""
+    return _export_onnx(qdq_form(graph))
 
 
 @dataclass

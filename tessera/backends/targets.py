@@ -48,9 +48,10 @@ class ReferenceArtifact:
 
     def write(self, folder: Path) -> dict[str, Path]:
         from tessera.frontends.onnx_export import export_onnx
+        from tessera.passes.quantize.qdq import qdq_form
 
         paths = {"model": folder / "model.onnx", "graph": folder / "graph.txt"}
-        paths["model"].write_bytes(export_onnx(self.graph).SerializeToString())
+        paths["model"].write_bytes(export_onnx(qdq_form(self.graph)).SerializeToString())
         paths["graph"].write_text(str(self.graph) + "\n")
         return paths
 

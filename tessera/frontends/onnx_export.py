@@ -9,17 +9,14 @@ from onnx import helper, numpy_helper
 from tessera.errors import TesseraError
 from tessera.frontends.onnx_types import DTYPE_TO_ONNX, encode_attribute
 from tessera.ir.graph import Graph, Value
-from tessera.ir.ops._qdq import expand_qdq, has_quantized_ops
 
 EXPORT_OPSET = 21
 TESSERA_DOMAIN = "ai.tessera"
 
 
 def export_onnx(graph: Graph) -> onnx.ModelProto:
-    """A ModelProto that passes onnx.checker; ONNX-domain ops run in onnxruntime. int8 ops
-    (QConv, QAdd, ...) are written in QDQ form: DequantizeLinear -> float op -> QuantizeLinear."""
-    if has_quantized_ops(graph):
-        graph = expand_qdq(graph)
+    """A ModelProto that passes onnx.checker; ONNX-domain ops run in onnxruntime. int8 ops (QConv,
+    QAdd, ...) are Tessera ops: `tessera.export_onnx` writes them in QDQ form first (expand-qdq)."""
     initializers = [numpy_helper.from_array(v.data, v.name) for v in graph.constants.values()]  # type: ignore[arg-type]
     nodes: list[onnx.NodeProto] = []
     domains = {""}

@@ -72,11 +72,8 @@ class QuantizeInt8(Pass):
             raise PassError(f"quantize-int8: int8_io={self.int8_io!r}; use one of {', '.join(map(repr, INT8_IO))}")
         lw = Lowering(graph, ranges, *INT8_IO[self.int8_io])
         for node in graph.nodes:
-            if node.name in lw.fused:
-                continue
-            reason = _lower(lw, node)
-            if reason is not None:
-                lw.copy_float(node, reason)
+            if node.name not in lw.fused:
+                lw.visit(node, _lower)
         quantized = lw.finish()
         evaluation = samples[: max(1, self.eval_samples)]
         layers, outputs = measure(graph, quantized, lw.layers, evaluation)
@@ -96,11 +93,11 @@ class QuantizeInt8(Pass):
 
     def _samples(self, graph: Graph) -> tuple[list[Sample], str]:
         if self.calibration is not None:
-            samples = list(self.calibration)
-            return samples, "user data"
+            return list(self.calibration), "user data"
         if self.random_calibration > 0:
-            samples = random_samples(graph, self.random_calibration, self.seed)
-            return samples, "RANDOM standard-normal inputs (no calibration data given; ranges may not fit real data)"
+            return list(
+                random_samples(graph, self.random_calibration, self.seed)
+            ), "RANDOM standard-normal inputs (no calibration data given; ranges may not fit real data)"
         raise PassError(
             f"quantize-int8 on {graph.name!r} needs calibration data: pass calibration=[{{input_name: array}}, ...] "
             "(e.g. zoo_model.sample_inputs(32)), on the CLI --calibration FILE.npz, or random_calibration=N to "

@@ -1,25 +1,31 @@
-"""Lowering: rebuild a float graph with int8 ops where calibration allows.
+"""Lowering: edit a copy of a float graph, through the Rewriter, into int8 ops where calibration allows.
 
-Nodes are visited in execution order. Each value of the source graph may get a float version
-(named as in the source) and an int8 version (named NAME_i8, with its QParams); either is made on
-demand from the other by DequantizeLinear / QuantizeLinear, so boundaries appear only where float
-and int8 ops meet. Graph inputs and outputs stay float unless `int8_inputs` / `int8_outputs` ask
-for int8 ones (same names; their scale and zero point go to `Graph.io_qparams`). A rule (rules.py)
-either emits int8 nodes or returns the reason the node stays float.
+Nodes of the source graph are visited in execution order; the copy is edited at the visited node's
+place. Each source value may get a float version (named as in the source) and an int8 version (named
+NAME_i8, with its QParams); either is made on demand from the other by DequantizeLinear /
+QuantizeLinear, so boundaries appear only where float and int8 ops meet. A rule (rules.py) either
+emits the int8 nodes of a source node (which take its node name) or returns the reason the node stays
+float; the float nodes that were lowered are erased at the end. Graph inputs and outputs stay float
+unless `int8_inputs` / `int8_outputs` ask for int8 ones (same names; their scale and zero point go to
+`Graph.io_qparams`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
+from tessera.errors import PassError
 from tessera.ir.dtypes import DType
 from tessera.ir.graph import Graph, Node, Value
 from tessera.ir.ops.activation import Relu
+from tessera.ir.ops.base import Op
 from tessera.ir.ops.clip import Clip
 from tessera.ir.ops.quantized import DequantizeLinear, QuantizeLinear
+from tessera.passes.quantize.edit import QuantizeRewriter
 from tessera.passes.quantize.ranges import QParams, qparams
 
 
@@ -48,44 +54,55 @@ class FloatLayer:
 
 @dataclass
 class Lowering:
-    src: Graph
+    src: Graph  # read only: rules look at its nodes, values and uses
     ranges: Mapping[str, tuple[float, float]]  # value name -> calibrated (lo, hi)
     int8_inputs: bool = False
     int8_outputs: bool = False
-    dst: Graph = field(init=False)
+    dst: Graph = field(init=False)  # the copy being edited
+    rw: QuantizeRewriter = field(init=False)
     layers: list[QuantizedLayer] = field(default_factory=list)
     float_layers: list[FloatLayer] = field(default_factory=list)
     fused: set[str] = field(default_factory=set)  # names of source nodes absorbed into another
     _reserved: set[str] = field(default_factory=set)
+    _copy: dict[int, Value] = field(default_factory=dict)  # source value -> the same value in dst
+    _node_copy: dict[int, Node] = field(default_factory=dict)
+    _kept: set[int] = field(default_factory=set)  # source nodes kept float
+    _at: Node | None = None  # new nodes go before this node of dst (None: after the last)
     _float: dict[int, Value] = field(default_factory=dict)
     _int8: dict[int, tuple[Value, QParams]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.dst = Graph(self.src.name)
+        self.dst = self.src.copy()
+        self.rw = QuantizeRewriter(self.dst)
         self._reserved = {v.name for v in self.src.values()}  # float versions keep the source names
+        self._copy = {id(s): d for s, d in zip(self.src.values(), self.dst.values())}
+        self._node_copy = {id(s): d for s, d in zip(self.src.nodes, self.dst.nodes)}
         for v in self.src.inputs:
             p = self.qparams_of(v) if self.int8_inputs and v.users else None
             if p is None:
-                self._float[id(v)] = self.dst.add_input(v.name, v.type)
                 continue
-            self._int8[id(v)] = (self.dst.add_input(v.name, v.type.with_dtype(DType.INT8)), p)
-            self.dst.io_qparams[v.name] = (p.scale, p.zero_point)
+            rest = self.fresh(f"{v.name}_float")
+            q = self.rw.retype_input(self._copy[id(v)], DType.INT8, (p.scale, p.zero_point), rest)
+            self._int8[id(v)] = (q, p)
 
     # ---- values ----------------------------------------------------------------------------------
     def float_of(self, v: Value) -> Value:
         if id(v) in self._float:
             return self._float[id(v)]
-        if v.data is not None:
-            made = self.dst.add_constant(v.name, v.data)
-        else:
-            q, p = self._int8[id(v)]
-            scale = self.const(f"{v.name}_scale", np.float32(p.scale))
-            zp = self.const(f"{v.name}_zero_point", np.int8(p.zero_point))
-            name = v.name if v.name not in self.dst._names else self.fresh(f"{v.name}_float")
-            made = self.dst.add_node(
-                DequantizeLinear, [q, scale, zp], name=f"{v.name}_dequantize", output_names=[name]
-            ).output
+        # a float input, a constant or the output of a node kept float is its own float version
+        made = self._dequantize(v) if id(v) in self._int8 else self._copy[id(v)]
         self._float[id(v)] = made
+        return made
+
+    def _dequantize(self, v: Value) -> Value:
+        """The float version of an int8 value: it takes the place (readers, graph output slot) and the
+        name of the source value's float form, whose producer is to be erased."""
+        q, p = self._int8[id(v)]
+        scale = self.const(f"{v.name}_scale", np.float32(p.scale))
+        zp = self.const(f"{v.name}_zero_point", np.int8(p.zero_point))
+        out = self.fresh(f"{v.name}_float")
+        made = self.add(DequantizeLinear, [q, scale, zp], name=f"{v.name}_dequantize", output_name=out).output
+        self.rw.replace_all_uses(self._copy[id(v)], made, take_name=True)
         return made
 
     def qparams_of(self, v: Value) -> QParams | None:
@@ -110,14 +127,13 @@ class Lowering:
         else:
             scale = self.const(f"{v.name}_scale", np.float32(p.scale))
             zp = self.const(f"{v.name}_zero_point", np.int8(p.zero_point))
-            made = self.dst.add_node(
-                QuantizeLinear,
-                [self.float_of(v), scale, zp],
-                name=f"{v.name}_quantize",
-                output_names=[self.fresh(f"{v.name}_i8")],
-            ).output
+            inputs = [self.float_of(v), scale, zp]
+            made = self.add(QuantizeLinear, inputs, name=f"{v.name}_quantize", output_name=self.out_name(v)).output
         self._int8[id(v)] = (made, p)
         return made, p
+
+    def has_int8(self, v: Value) -> bool:
+        return id(v) in self._int8
 
     def set_int8(self, v: Value, q: Value, p: QParams) -> None:
         self._int8[id(v)] = (q, p)
@@ -130,19 +146,40 @@ class Lowering:
             name = f"{base}_{i}"
         return name
 
-    def const(self, base: str, data: np.ndarray) -> Value:
-        return self.dst.add_constant(self.fresh(base), data)
+    def const(self, base: str, data: np.ndarray | np.generic) -> Value:
+        return self.rw.constant(self.fresh(base), np.asarray(data))
 
     def out_name(self, v: Value) -> str:
         return self.fresh(f"{v.name}_i8")
 
     # ---- nodes -----------------------------------------------------------------------------------
+    def add(
+        self, op: type[Op], inputs: list[Value], attrs: Mapping[str, Any] | None = None, *, name: str, output_name: str
+    ) -> Node:
+        """A new node at the place of the source node being visited."""
+        return self.rw.add_named(op, inputs, attrs, before=self._at, name=name, output_name=output_name)
+
+    def emit(self, node: Node, op: type[Op], inputs: list[Value], attrs: Mapping[str, Any], output_name: str) -> Node:
+        """The int8 node standing for source `node`: it takes node's name."""
+        new = self.add(op, inputs, attrs, name=node.name, output_name=output_name)
+        self.rw.take_node_name(new, self._node_copy[id(node)])
+        return new
+
+    def visit(self, node: Node, lower: Callable[[Lowering, Node], str | None]) -> None:
+        """Lower source `node` by `lower`, or keep it float for the reason `lower` returns."""
+        self._at = self._node_copy[id(node)]
+        reason = lower(self, node)
+        if reason is not None:
+            self.copy_float(node, reason)
+
     def copy_float(self, node: Node, reason: str) -> None:
-        inputs = [self.float_of(v) for v in node.inputs]
-        new = self.dst.add_node(
-            node.op, inputs, node.attrs, name=node.name, output_names=[o.name for o in node.outputs]
-        )
-        self._float.update((id(o), n) for o, n in zip(node.outputs, new.outputs))
+        copy = self._node_copy[id(node)]
+        for i, v in enumerate(node.inputs):
+            f = self.float_of(v)
+            if copy.inputs[i] is not f:
+                self.rw.set_input(copy, i, f)
+        self._float.update((id(o), c) for o, c in zip(node.outputs, copy.outputs))
+        self._kept.add(id(node))
         self.float_layers.append(FloatLayer(node.name, node.op.name, reason))
 
     def fusable_activation(self, v: Value) -> tuple[Node, float, float] | None:
@@ -158,19 +195,31 @@ class Lowering:
         return None
 
     def finish(self) -> Graph:
-        self.dst.outputs = [self._output(v) for v in self.src.outputs]
+        """Give the graph outputs their final form, then erase the float nodes that were lowered."""
+        self._at = None
+        for i, v in enumerate(self.src.outputs):
+            self._output(i, v)
+        lowered = [n for n in reversed(self.src.nodes) if id(n) not in self._kept]
+        for node in lowered:
+            self.rw.erase_dead(self._node_copy[id(node)])
+        alive = [n.name for n in lowered if not self.rw.is_erased(self._node_copy[id(n)])]
+        if alive:
+            raise PassError(
+                f"quantize-int8 on {self.src.name!r}: lowered node(s) {', '.join(alive)} are still read in float; "
+                "a rule emitted int8 nodes without giving their readers an int8 or float version (report this)"
+            )
+        self.rw.remove_unused_constants()
         return self.dst
 
-    def _output(self, v: Value) -> Value:
+    def _output(self, index: int, v: Value) -> None:
         if not self.int8_outputs or self.qparams_of(v) is None:
-            return self.float_of(v)
+            self.float_of(v)  # a lowered output's DequantizeLinear takes its slot and name
+            return
         q, p = self.int8_of(v)
-        if q.producer is not None and q.name != v.name and v.name not in self.dst._names:
-            old = q.name
-            self.dst.rename(q, v.name)  # the caller reads the output under its float name
-            self.layers = [replace(x, int8_value=v.name) if x.int8_value == old else x for x in self.layers]
-        self.dst.io_qparams[q.name] = (p.scale, p.zero_point)
-        return q
+        old = q.name
+        self.rw.retype_output(self.dst.outputs[index], q, (p.scale, p.zero_point), self.fresh(f"{v.name}_float"))
+        if q.name != old:  # the caller reads the output under its float name
+            self.layers = [replace(x, int8_value=q.name) if x.int8_value == old else x for x in self.layers]
 
 
 def activation_bounds(p: QParams, lo: float, hi: float) -> tuple[int, int]:

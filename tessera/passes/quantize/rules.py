@@ -15,6 +15,7 @@ import numpy as np
 from tessera.ir.graph import Node, Value
 from tessera.ir.ops._fixed_point import INT32_MAX, quantize_multiplier
 from tessera.ir.ops.activation import Relu
+from tessera.ir.ops.base import Op
 from tessera.ir.ops.clip import Clip
 from tessera.ir.ops.conv import Conv
 from tessera.ir.ops.elementwise import Add, Mul, Sum
@@ -33,7 +34,7 @@ Rule = Callable[[Lowering, Node], str | None]
 ADD_LEFT_SHIFT = 20
 
 
-def _multipliers(reals: np.ndarray) -> tuple[tuple[int, ...], tuple[int, ...]]:
+def _multipliers(reals: np.ndarray | float) -> tuple[tuple[int, ...], tuple[int, ...]]:
     pairs = [quantize_multiplier(float(r)) for r in np.atleast_1d(reals)]
     return tuple(m for m, _ in pairs), tuple(s for _, s in pairs)
 
@@ -49,7 +50,7 @@ def _output(lw: Lowering, v: Value) -> tuple[Value, Node | None, float, float]:
 def _emit(
     lw: Lowering,
     node: Node,
-    op: type,
+    op: type[Op],
     inputs: list[Value],
     attrs: dict,
     out: Value,
@@ -57,7 +58,7 @@ def _emit(
     fused: Node | None,
     w_scales: np.ndarray | None = None,
 ) -> None:
-    new = lw.dst.add_node(op, inputs, attrs, name=node.name, output_names=[lw.out_name(out)])
+    new = lw.emit(node, op, inputs, attrs, lw.out_name(out))
     lw.set_int8(out, new.output, py)
     if fused is not None:
         lw.fused.add(fused.name)
@@ -77,7 +78,7 @@ def _emit(
     )
 
 
-def _output_stage(py: QParams, reals: np.ndarray, lo: float, hi: float) -> dict:
+def _output_stage(py: QParams, reals: np.ndarray | float, lo: float, hi: float) -> dict:
     mult, shift = _multipliers(reals)
     act_min, act_max = activation_bounds(py, lo, hi)
     return {
@@ -93,7 +94,7 @@ def _output_stage(py: QParams, reals: np.ndarray, lo: float, hi: float) -> dict:
 def _weighted(
     lw: Lowering,
     node: Node,
-    op: type,
+    op: type[Op],
     x: Value,
     w: np.ndarray,
     b: np.ndarray | None,
@@ -170,7 +171,7 @@ def gemm(lw: Lowering, node: Node) -> str | None:
     n = node.output.shape[1]
     w = (b.data if node.attrs["transB"] else b.data.T) * node.attrs["alpha"]
     bias = None
-    if c is not None:
+    if c is not None and c.data is not None:
         if c.data.size not in (1, n) or c.data.ndim > 2 or (c.data.ndim == 2 and c.data.shape[0] != 1):
             return f"C {c.type} is not one bias per output column"
         bias = np.broadcast_to(c.data.reshape(-1), (n,)) * node.attrs["beta"]
@@ -205,7 +206,7 @@ def _bias_add(lw: Lowering, v: Value) -> tuple[np.ndarray | None, Value]:
 
 
 def _two_operand(
-    lw: Lowering, node: Node, op: type, stage: Callable[[QParams, QParams, QParams], dict], fuse: bool = False
+    lw: Lowering, node: Node, op: type[Op], stage: Callable[[QParams, QParams, QParams], dict], fuse: bool = False
 ) -> str | None:
     a, b = node.inputs
     if lw.qparams_of(a) is None or lw.qparams_of(b) is None:
@@ -279,7 +280,7 @@ def average_pool(lw: Lowering, node: Node) -> str | None:
 def passthrough(lw: Lowering, node: Node) -> str | None:
     """Data movement (and max) on int8 keeps the input's scale and zero point, as in TFLite."""
     x = node.inputs[0]
-    if id(x) not in lw._int8:
+    if not lw.has_int8(x):
         return "its input is float here (data-movement ops follow their input)"
     if any(o.users or o in lw.src.outputs for o in node.outputs[1:]):
         return "its second output (indices) is used"
@@ -288,10 +289,11 @@ def passthrough(lw: Lowering, node: Node) -> str | None:
     if node.op is Relu or node.op is Clip:
         lo, hi = (0.0, np.inf) if node.op is Relu else (node.attrs["min"], node.attrs["max"])
         q_lo, q_hi = activation_bounds(px, -np.inf if lo is None else lo, np.inf if hi is None else hi)
-        op, attrs = Clip, {"min": q_lo, "max": q_hi}
+        op: type[Op] = Clip
+        attrs = {"min": q_lo, "max": q_hi}
     else:
         op = node.op
-    new = lw.dst.add_node(op, [xq], attrs, name=node.name, output_names=[lw.out_name(node.output)])
+    new = lw.emit(node, op, [xq], attrs, lw.out_name(node.output))
     lw.set_int8(node.output, new.output, px)
     return None
 
@@ -314,9 +316,8 @@ def concat(lw: Lowering, node: Node) -> str | None:
                 "multiplier": (m,),
                 "shift": (s,),
             }
-            q = lw.dst.add_node(
-                Requantize, [q], attrs, name=f"{node.name}_requantize", output_names=[lw.fresh(f"{v.name}_requantized")]
-            ).output
+            name, out = f"{node.name}_requantize", lw.fresh(f"{v.name}_requantized")
+            q = lw.add(Requantize, [q], attrs, name=name, output_name=out).output
         parts.append(q)
     _emit(lw, node, Concat, parts, dict(node.attrs), node.output, py, None)
     return None
