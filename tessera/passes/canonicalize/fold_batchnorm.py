@@ -62,6 +62,8 @@ class FoldBatchNorm(RewritePattern):
 @register_pass
 @dataclass(frozen=True)
 class FoldBatchNormalization(Pass):
+    """Fold inference BatchNormalization into the Conv or Gemm before it, or into Mul + Add."""
+
     name = "fold-batchnorm"
 
     def run(self, graph: Graph) -> PassResult:

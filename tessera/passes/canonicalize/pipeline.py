@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from tessera.errors import PassError
 from tessera.ir.graph import Graph
 from tessera.passes.base import Pass, PassResult, Report
-from tessera.passes.registry import get_pass, register_pass
+from tessera.passes.registry import available_passes, get_pass, register_pass
 
 # dce first, so that dead readers do not stop a BN from folding into its Conv (which would turn it
 # into Mul + Add for good), and last, to collect what the others leave behind (old weights).
@@ -32,15 +32,24 @@ class CanonicalizeReport(Report):
 @register_pass
 @dataclass(frozen=True)
 class Canonicalize(Pass):
-    """Run `steps` in order, round after round, until a round changes nothing (at most `max_rounds`)."""
+    """Run the canonicalization passes round after round until a round changes nothing."""
 
     name = "canonicalize"
-    steps: tuple[str, ...] = STEPS
-    max_rounds: int = 10
+    steps: tuple[str, ...] = field(default=STEPS, metadata={"help": "the passes of one round, in order"})
+    max_rounds: int = field(default=10, metadata={"help": "rounds at most, when no round reaches a fixpoint"})
+
+    def __post_init__(self) -> None:
+        if self.max_rounds < 1:
+            raise PassError(f"canonicalize: max_rounds must be at least 1, got {self.max_rounds}; e.g. max_rounds=10")
+        known = available_passes()
+        unknown = [s for s in self.steps if s not in known or s == self.name]
+        if unknown:
+            raise PassError(
+                f"canonicalize: steps has {', '.join(map(repr, unknown))}, not a pass it can run; "
+                f"use passes among {', '.join(n for n in known if n != self.name)}"
+            )
 
     def run(self, graph: Graph) -> PassResult:
-        if self.max_rounds < 1:
-            raise PassError(f"canonicalize: max_rounds must be at least 1, got {self.max_rounds}")
         passes = [get_pass(name) for name in self.steps]
         report = CanonicalizeReport(converged=False)
         modified = False

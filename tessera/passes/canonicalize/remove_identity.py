@@ -53,6 +53,8 @@ class RemovePassThrough(RewritePattern):
 @register_pass
 @dataclass(frozen=True)
 class RemoveIdentity(Pass):
+    """Remove ops that pass their input through (Identity, inference Dropout)."""
+
     name = "remove-identity"
 
     def run(self, graph: Graph) -> PassResult:

@@ -117,6 +117,8 @@ class RemoveSingleConcat(RewritePattern):
 @register_pass
 @dataclass(frozen=True)
 class SimplifyShapes(Pass):
+    """Canonicalize shape ops: explicit Reshapes, merged Transposes, no-op shape ops removed."""
+
     name = "simplify-shapes"
 
     def run(self, graph: Graph) -> PassResult:
