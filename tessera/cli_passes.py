@@ -58,7 +58,8 @@ def list_passes(args: argparse.Namespace) -> None:
     if args.json:
         print(json.dumps({"passes": [pass_data(info) for info in infos]}, indent=2))
         return
-    print("\n\n".join(render_pass(info) for info in infos))
+    blocks = [render_pass(info) for info in infos]
+    print("\n\n".join([*blocks, "Set an option of a pass named in --passes with --pass-option PASS.OPTION=VALUE."]))
 
 
 def pass_data(info: PassInfo) -> dict[str, Any]:
@@ -69,14 +70,10 @@ def pass_data(info: PassInfo) -> dict[str, Any]:
 
 
 def render_pass(info: PassInfo) -> str:
-    """`name: description`, then one indented line per option (or "no options")."""
+    """`name: description`, then one indented line per option: `name (type, default D): help`."""
     lines = [f"{info.name}: {info.description}"]
-    for o in info.options:
-        lines.append(f"  --pass-option {info.name}.{o.name}=VALUE  ({o.type}, default {_default_text(o.default)})")
-        lines.append(f"      {o.help}")
-    if not info.options:
-        lines.append("  no options")
-    return "\n".join(lines)
+    lines += [f"  {o.name} ({o.type}, default {_default_text(o.default)}): {o.help}" for o in info.options]
+    return "\n".join(lines if info.options else [*lines, "  (no options)"])
 
 
 def _json_default(default: Any) -> Any:
@@ -84,7 +81,8 @@ def _json_default(default: Any) -> Any:
 
 
 def _default_text(default: Any) -> str:
-    if isinstance(default, bool):
+    """The default as one would type it after --pass-option PASS.OPTION=."""
+    if isinstance(default, bool) or default is None:
         return str(default).lower()
     if isinstance(default, tuple):
         return ",".join(map(str, default)) or "(empty)"
