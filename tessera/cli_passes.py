@@ -21,20 +21,10 @@ from tessera.passes.memory.schedule_pass import MemorySchedule
 from tessera.passes.registry import PassInfo, pass_infos
 
 
-def key_values(specs: Sequence[str], flag: str) -> dict[str, str]:
-    """KEY=VALUE pairs as text (`flag` names the option in errors); dashes in keys become underscores."""
-    pairs: dict[str, str] = {}
-    for spec in specs:
-        key, sep, text = spec.partition("=")
-        if not sep or not key:
-            raise TesseraError(f"{flag} {spec!r} must look like KEY=VALUE")
-        pairs[key.replace("-", "_")] = text
-    return pairs
-
-
 def configured_passes(names: Sequence[str], specs: Sequence[str]) -> list[str | Pass]:
-    """`names` with each pass that --pass-option PASS.KEY=VALUE configures built with those options."""
-    options: dict[str, list[str]] = {}
+    """`names` with each pass that --pass-option PASS.KEY=VALUE configures built with those options
+    (the values stay text: get_pass converts each by its option's type)."""
+    options: dict[str, dict[str, str]] = {}
     for spec in specs:
         name, dot, rest = spec.partition(".")
         if not dot or name not in names:
@@ -42,8 +32,13 @@ def configured_passes(names: Sequence[str], specs: Sequence[str]) -> list[str | 
                 f"--pass-option {spec!r} must look like PASS.KEY=VALUE with PASS one of the passes run: "
                 + ", ".join(names)
             )
-        options.setdefault(name, []).append(rest)
-    return [get_pass(n, **key_values(options[n], f"--pass-option {n}.")) if n in options else n for n in names]
+        key, sep, text = rest.partition("=")
+        if not sep or not key:
+            raise TesseraError(
+                f"--pass-option {spec!r} must look like PASS.KEY=VALUE, e.g. {name}.{key or 'KEY'}=VALUE"
+            )
+        options.setdefault(name, {})[key.replace("-", "_")] = text
+    return [get_pass(n, **options[n]) if n in options else n for n in names]
 
 
 def add_passes_command(sub: Any) -> None:

@@ -55,7 +55,7 @@ def test_pass_option_errors_name_the_option() -> None:
         configured_passes(["quantize-int8"], ["quantize-int8.int8_io=both"])
     with pytest.raises(PassError, match="patch-based: grid must be >= 1"):
         configured_passes(["patch-based"], ["patch-based.grid=-2"])
-    with pytest.raises(TesseraError, match="must look like KEY=VALUE"):
+    with pytest.raises(TesseraError, match=r"must look like PASS\.KEY=VALUE, e\.g\. patch-based\.grid=VALUE"):
         configured_passes(["patch-based"], ["patch-based.grid"])
     with pytest.raises(TesseraError, match="PASS one of the passes run: dce"):
         configured_passes(["dce"], ["patch-based.grid=2"])
