@@ -86,12 +86,13 @@ def _default_text(default: Any) -> str:
 
 def add_schedule_arguments(c: argparse.ArgumentParser) -> None:
     """`tessera schedule`'s flags: the memory-schedule pass's options (converted and checked by it)."""
-    helps = {o.name: o.help for o in MemorySchedule.option_infos()}
-    c.add_argument("--method", help=f"{helps['method']} (default: ilp)")
+    opt = {o.name: o for o in MemorySchedule.option_infos()}
+    method, limit = opt["method"], opt["time_limit_s"]
+    c.add_argument("--method", help=f"{method.help} (default: {method.default})")
     c.add_argument(
-        "--time-limit", dest="time_limit_s", metavar="SECONDS", help=f"{helps['time_limit_s']} (default: 10)"
+        "--time-limit", dest="time_limit_s", metavar="SECONDS", help=f"{limit.help} (default: {limit.default})"
     )
-    c.add_argument("--inplace", action="store_const", const="true", help=helps["inplace"])
+    c.add_argument("--inplace", action="store_const", const="true", help=opt["inplace"].help)
 
 
 def schedule_command(args: argparse.Namespace, graph: Graph) -> None:
