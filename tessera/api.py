@@ -136,6 +136,9 @@ def compile(
     options = dict(target_options or {})
     tgt.check_options(options)
     graph = load(source, input_shapes, example_inputs=example_inputs, frontend=frontend).copy()
+    if isinstance(passes, str):
+        listed = [p for p in passes.split(",") if p]
+        raise PassError(f"passes takes a list of pass names, not the string {passes!r}: write passes={listed!r}")
     names = DEFAULT_PIPELINE if passes is None else passes
     pipeline = [_build_pass(p, calibration) for p in names]
     if calibration is not None and not any(getattr(p, "name", None) == "quantize-int8" for p in pipeline):

@@ -7,14 +7,15 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
-from tessera import api
+from tessera import api, cli_passes
 from tessera.errors import TesseraError
 from tessera.ir.graph import Graph
 from tessera.ir.summary import summarize
+from tessera.models_zoo.zoo_cli import add_zoo_commands
 
 DEMO_MODEL = "light:squeezenet"
 
@@ -67,7 +68,8 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="PASS.KEY=VALUE",
-        help="an option of a pass named in --passes (repeatable), e.g. patch-based.max_grid=8",
+        help="an option of a pass named in --passes (repeatable), e.g. patch-based.max_grid=8; "
+        "`tessera passes` lists each pass's options",
     )
     c.add_argument(
         "--target-option",
@@ -91,9 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     c.set_defaults(func=_compile)
 
     c = model_cmd("schedule", "find a low-memory node order (peak, lower bound, arena) for a model as imported")
-    c.add_argument("--method", default="ilp", help="imported, rpo, greedy, dp, hmcos, lns or ilp (default: ilp)")
-    c.add_argument("--time-limit", type=float, default=10.0, help="seconds for the search (default: 10)")
-    c.add_argument("--inplace", action="store_true", help="count HMCOS's in-place rule for elementwise ops")
+    cli_passes.add_schedule_arguments(c)
     c.set_defaults(func=_schedule)
 
     c = sub.add_parser("targets", help="list the compile targets and their options")
@@ -104,11 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true", help="print one JSON object")
     c.set_defaults(func=_demo)
 
-    c = sub.add_parser("passes", help="list the available passes")
-    c.set_defaults(func=_list_passes)
-
-    from tessera.models_zoo.zoo_cli import add_zoo_commands
-
+    cli_passes.add_passes_command(sub)
     add_zoo_commands(sub)
     return p
 
@@ -165,7 +161,7 @@ def _run(args: argparse.Namespace) -> None:
         feeds = random_inputs(graph, args.seed)
     outputs = api.run(graph, feeds)
     if args.save:
-        np.savez(args.save, **outputs)
+        np.savez(args.save, **cast(dict[str, Any], outputs))  # keyword arrays, not savez's flags
     stats = {k: {"dtype": str(v.dtype), "shape": list(v.shape), **_stats(v)} for k, v in outputs.items()}
     text = "\n".join(
         f"{k}: {s['dtype']}{s['shape']} " + " ".join(f"{m}={s[m]:.6g}" for m in ("min", "max", "mean"))
@@ -196,7 +192,7 @@ def _compile(args: argparse.Namespace) -> None:
     elif args.calibration is not None:
         raise TesseraError("--calibration is only used with --quantize int8")
     if args.pass_option:
-        passes = _configured_passes(api.DEFAULT_PIPELINE if passes is None else passes, args.pass_option)
+        passes = cli_passes.configured_passes(api.DEFAULT_PIPELINE if passes is None else passes, args.pass_option)
     result = api.compile(
         args.model,
         target=args.target,
@@ -207,22 +203,6 @@ def _compile(args: argparse.Namespace) -> None:
         calibration=calibration,
     )
     _emit(args, result.to_dict(), result.render_text())
-
-
-def _configured_passes(names: list[str], specs: list[str]) -> list[Any]:
-    """`names` with the passes that --pass-option PASS.KEY=VALUE configures built with those options."""
-    from tessera.passes import get_pass
-
-    options: dict[str, list[str]] = {}
-    for spec in specs:
-        name, dot, rest = spec.partition(".")
-        if not dot or name not in names:
-            raise TesseraError(
-                f"--pass-option {spec!r} must look like PASS.KEY=VALUE with PASS one of the passes run: "
-                + ", ".join(names)
-            )
-        options.setdefault(name, []).append(rest)
-    return [get_pass(n, **parse_key_values(options[n], "--pass-option")) if n in options else n for n in names]
 
 
 def _target_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -279,22 +259,12 @@ def _scalar(text: str) -> Any:
 
 
 def _schedule(args: argparse.Namespace) -> None:
-    from tessera.passes.memory.schedule_cli import schedule_report
-
-    data = schedule_report(_load(args), args.method, args.time_limit, args.inplace)
-    text = "\n".join(f"{k}: {v}" for k, v in data.items() if k != "order")
-    _emit(args, data, text)
+    cli_passes.schedule_command(args, _load(args))
 
 
 def _demo(args: argparse.Namespace) -> None:
     result = api.compile(DEMO_MODEL, out_dir=args.out)
     _emit(args, result.to_dict(), result.render_text())
-
-
-def _list_passes(args: argparse.Namespace) -> None:
-    from tessera.passes import available_passes
-
-    print("\n".join(available_passes()))
 
 
 def _list_targets(args: argparse.Namespace) -> None:

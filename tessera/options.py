@@ -2,7 +2,8 @@
 
 The contract an options dataclass follows (passes are their own options; a target names its class):
 - each field has a type hint among bool, int, float, str, Literal[...], tuple[int | float | str, ...],
-  or one of these `| None`, and a default;
+  a union of these (e.g. `bool | Literal["inputs", "outputs"]`: the first member that fits), or one of
+  these `| None`, and a default;
 - `field(metadata={"help": "..."})` holds the one-line help that `tessera passes` / `tessera targets`
   and the CLI print;
 - fields that are not options a person types (calibration data, a target's in-place rules) carry
@@ -87,6 +88,8 @@ def convert(hint: Any, value: Any, what: str, error: type[TesseraError]) -> Any:
             return None
         inner = [a for a in args if a is not type(None)]
         return convert(inner[0] if len(inner) == 1 else Union[tuple(inner)], value, what, error)  # noqa: UP007
+    if _is_union(hint):
+        return _first_fit(hint, value, what, error)
     if typing.get_origin(hint) is Literal:
         choices = args
         text = value.strip() if isinstance(value, str) else value
@@ -113,6 +116,8 @@ def type_text(hint: Any) -> str:
     if _is_optional(hint):
         inner = [a for a in typing.get_args(hint) if a is not type(None)]
         return " | ".join(type_text(a) for a in inner) + " | None"
+    if _is_union(hint):
+        return " | ".join(type_text(a) for a in typing.get_args(hint))
     if typing.get_origin(hint) is Literal:
         return " | ".join(repr(a) for a in typing.get_args(hint))
     if typing.get_origin(hint) is tuple:
@@ -123,6 +128,20 @@ def type_text(hint: Any) -> str:
 def _is_optional(hint: Any) -> bool:
     origin = typing.get_origin(hint)
     return origin in (Union, types.UnionType) and type(None) in typing.get_args(hint)
+
+
+def _is_union(hint: Any) -> bool:
+    return typing.get_origin(hint) in (Union, types.UnionType)
+
+
+def _first_fit(hint: Any, value: Any, what: str, error: type[TesseraError]) -> Any:
+    """`value` as the first member of the union `hint` that takes it."""
+    for member in typing.get_args(hint):
+        try:
+            return convert(member, value, what, error)
+        except error:
+            continue
+    raise error(f"{what} must be {type_text(hint)}, got {value!r}")
 
 
 def _bool(value: Any, what: str, error: type[TesseraError]) -> bool:

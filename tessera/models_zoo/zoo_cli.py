@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tessera.errors import TesseraError
+
 
 def add_zoo_commands(sub: Any) -> None:
     """Add the `zoo` command (with list, info, export) to the CLI's subparsers."""
@@ -38,10 +40,26 @@ def add_zoo_commands(sub: Any) -> None:
 
 
 def parse_options(pairs: list[str]) -> dict[str, Any]:
-    """`--option KEY=VALUE` strings to model options (int, float or bool where they read as one)."""
-    from tessera.cli import parse_key_values
+    """`--option KEY=VALUE` strings to model options: true/false, an int or a float where the text is
+    one, else the text. `zoo.get` then checks each against the type of the option's default."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key:
+            raise TesseraError(f"--option {pair!r} must look like KEY=VALUE, e.g. width=0.35")
+        options[key.replace("-", "_")] = _value(text)
+    return options
 
-    return parse_key_values(pairs, "--option")
+
+def _value(text: str) -> Any:
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            continue
+    return text
 
 
 def _describe(name: str) -> dict[str, Any]:

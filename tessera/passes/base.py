@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from tessera.errors import PassError, VerificationError
 from tessera.ir.graph import Graph
 from tessera.ir.verifier import verify
+from tessera.options import OptionInfo, describe
 
 
 @dataclass
@@ -29,10 +30,23 @@ class Report:
 
 
 class Pass:
-    """Base of every pass. Subclasses are `@dataclass(frozen=True)`, set `name` (kebab-case) and
-    implement `run`, which may edit `graph` in place."""
+    """Base of every pass. Subclasses are `@dataclass(frozen=True)`, set `name` (kebab-case), open
+    their docstring with a one-line description and implement `run`, which may edit `graph` in place.
+    Their fields are their options and follow tessera.options' contract (type, default, help);
+    `__post_init__` refuses values out of range with a PassError naming the option and the fix."""
 
     name: ClassVar[str]
+
+    @classmethod
+    def description(cls) -> str:
+        """The first line of the pass's docstring."""
+        doc = (cls.__doc__ or "").strip()
+        return doc.splitlines()[0] if doc else ""
+
+    @classmethod
+    def option_infos(cls) -> list[OptionInfo]:
+        """The options a person sets (name, type, default, help), as `tessera passes` lists them."""
+        return describe(cls) if dataclasses.is_dataclass(cls) else []
 
     def run(self, graph: Graph) -> PassResult:
         raise NotImplementedError(f"pass {type(self).__name__} defines no run()")

@@ -20,6 +20,7 @@ class DCEReport(Report):
 @dataclass(frozen=True)
 class DeadCodeElimination(Pass):
     """Remove nodes whose outputs are neither read nor graph outputs, and unused constants.
+
     Graph inputs stay even when unused: they are the graph's interface."""
 
     name = "dce"

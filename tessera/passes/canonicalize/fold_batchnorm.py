@@ -63,6 +63,8 @@ class FoldBatchNorm(RewritePattern):
 @register_pass
 @dataclass(frozen=True)
 class FoldBatchNormalization(PatternPass):
+    """Fold inference BatchNormalization into the Conv or Gemm before it, or into Mul + Add."""
+
     name = "fold-batchnorm"
 
     def rewrites(self) -> Rewrites:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tessera.errors import PassError
 from tessera.ir.graph import Node, Value
 from tessera.ir.interpreter import Interpreter
 from tessera.ir.rewriter import RewritePattern, Rewriter
@@ -56,11 +57,17 @@ class FoldConstantNode(RewritePattern):
 @register_pass
 @dataclass(frozen=True)
 class FoldConstants(PatternPass):
-    """Evaluate nodes computable at compile time. Results larger than `max_bytes` in total are not
-    folded (an Expand of a scalar to a huge tensor is cheaper to compute than to store)."""
+    """Evaluate nodes computable at compile time and replace them by constants.
+
+    Results larger than `max_bytes` in total are not folded (an Expand of a scalar to a huge tensor
+    is cheaper to compute than to store)."""
 
     name = "fold-constants"
-    max_bytes: int = 64 * MiB
+    max_bytes: int = field(default=64 * MiB, metadata={"help": "fold no node whose results exceed this many bytes"})
+
+    def __post_init__(self) -> None:
+        if self.max_bytes < 0:
+            raise PassError(f"fold-constants: max_bytes must be >= 0 (0 folds nothing), got {self.max_bytes}")
 
     def rewrites(self) -> Rewrites:
         pattern = FoldConstantNode(self.max_bytes)

@@ -16,7 +16,7 @@ from tessera.ir.rewriter import RewritePattern, Rewriter
 from tessera.passes.base import Pass, PassResult, Report
 from tessera.passes.canonicalize._util import PatternPass
 from tessera.passes.canonicalize.dce import DCEReport
-from tessera.passes.registry import get_pass, register_pass
+from tessera.passes.registry import available_passes, get_pass, register_pass
 
 STEPS: tuple[str, ...] = ("dce", "remove-identity", "fold-constants", "fold-batchnorm", "simplify-shapes")
 
@@ -42,12 +42,23 @@ class Canonicalize(Pass):
     applies (at most `max_rounds` sweeps)."""
 
     name = "canonicalize"
-    steps: tuple[str, ...] = STEPS
-    max_rounds: int = 10
+    steps: tuple[str, ...] = field(
+        default=STEPS, metadata={"help": "passes whose patterns run together ('dce': dead code before, during, after)"}
+    )
+    max_rounds: int = field(default=10, metadata={"help": "sweeps of the worklist at most, before giving up"})
+
+    def __post_init__(self) -> None:
+        if self.max_rounds < 1:
+            raise PassError(f"canonicalize: max_rounds must be at least 1, got {self.max_rounds}; e.g. max_rounds=10")
+        known = available_passes()
+        unknown = [s for s in self.steps if s not in known or s == self.name]
+        if unknown:
+            raise PassError(
+                f"canonicalize: steps has {', '.join(map(repr, unknown))}, not a pass it can run; "
+                f"use passes among {', '.join(n for n in known if n != self.name)}"
+            )
 
     def run(self, graph: Graph) -> PassResult:
-        if self.max_rounds < 1:
-            raise PassError(f"canonicalize: max_rounds must be at least 1, got {self.max_rounds}")
         dce = "dce" in self.steps
         report = CanonicalizeReport()
         patterns: list[RewritePattern] = []

@@ -52,6 +52,8 @@ class RemovePassThrough(RewritePattern):
 @register_pass
 @dataclass(frozen=True)
 class RemoveIdentity(PatternPass):
+    """Remove ops that pass their input through (Identity, inference Dropout)."""
+
     name = "remove-identity"
 
     def rewrites(self) -> Rewrites:

@@ -117,6 +117,8 @@ class RemoveSingleConcat(RewritePattern):
 @register_pass
 @dataclass(frozen=True)
 class SimplifyShapes(PatternPass):
+    """Canonicalize shape ops: explicit Reshapes, merged Transposes, no-op shape ops removed."""
+
     name = "simplify-shapes"
 
     def rewrites(self) -> Rewrites:

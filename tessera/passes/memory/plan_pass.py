@@ -48,20 +48,25 @@ class ArenaReport(Report):
 @register_pass
 @dataclass(frozen=True)
 class MemoryPlan(Pass):
-    """Assign every activation an offset in one arena for the current order. `method`: a planner in
-    PLANNERS (greedy-by-size, best-fit, cp-sat); `alignment`: offset and size granularity in bytes;
-    `time_limit_s`: the cp-sat planner's limit; `inplace`: honour the kernels' in-place rules (as the
-    MCU target does by default)."""
+    """Assign every activation an offset in one arena for the current node order."""
 
     name = "memory-plan"
-    method: str = "best-fit"
-    alignment: int = 16
-    time_limit_s: float = 5.0
-    inplace: bool = False
+    method: str = field(default="best-fit", metadata={"help": f"the arena planner: {', '.join(sorted(PLANNERS))}"})
+    alignment: int = field(default=16, metadata={"help": "offset and size granularity in bytes (>= 1)"})
+    time_limit_s: float = field(default=5.0, metadata={"help": "seconds the cp-sat planner may take (> 0)"})
+    inplace: bool = field(
+        default=False, metadata={"help": "honour the kernels' in-place rules (as the MCU target plans)"}
+    )
 
-    def run(self, graph: Graph) -> PassResult:
+    def __post_init__(self) -> None:
         if self.method not in PLANNERS:
             raise PassError(f"memory-plan: unknown method {self.method!r}; available: {', '.join(sorted(PLANNERS))}")
+        if self.alignment < 1:
+            raise PassError(f"memory-plan: alignment must be >= 1 byte, got {self.alignment}; e.g. alignment=16")
+        if self.time_limit_s <= 0:
+            raise PassError(f"memory-plan: time_limit_s must be > 0 seconds, got {self.time_limit_s}")
+
+    def run(self, graph: Graph) -> PassResult:
         plan = plan_arena(graph, self.method, self.alignment, time_limit_s=self.time_limit_s, inplace=self.inplace)
         prof = plan.slot_profile() if self.inplace else memory_profile(graph)
         report = ArenaReport(

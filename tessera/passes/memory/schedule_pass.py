@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tessera.errors import PassError
 from tessera.ir.graph import Graph
 from tessera.ir.rewriter import Rewriter
 from tessera.passes.base import Pass, PassResult, Report
 from tessera.passes.memory.model import MemoryModel, model_profile
-from tessera.passes.memory.schedule import schedule
+from tessera.passes.memory.schedule import SCHEDULERS, schedule
 from tessera.passes.registry import register_pass
 
 
@@ -31,15 +32,24 @@ class ScheduleReport(Report):
 @register_pass
 @dataclass(frozen=True)
 class MemorySchedule(Pass):
-    """Reorder nodes to minimise the liveness peak. `method`: imported, rpo, greedy, dp, hmcos, lns, ilp.
-    `inplace` counts HMCOS's in-place rule (only sound if kernels write elementwise outputs in place),
-    `include_constants` adds the weights. The new order never has a higher peak than the old one."""
+    """Reorder nodes to minimise the liveness peak (never above the order it is given)."""
 
     name = "memory-schedule"
-    method: str = "ilp"
-    time_limit_s: float = 10.0
-    inplace: bool = False
-    include_constants: bool = False
+    method: str = field(default="ilp", metadata={"help": f"the scheduler: {', '.join(SCHEDULERS)}"})
+    time_limit_s: float = field(default=10.0, metadata={"help": "seconds the search may take (> 0)"})
+    inplace: bool = field(
+        default=False,
+        metadata={"help": "count HMCOS's in-place rule (sound only if kernels write elementwise outputs in place)"},
+    )
+    include_constants: bool = field(default=False, metadata={"help": "count the weights in the peak too"})
+
+    def __post_init__(self) -> None:
+        if self.method not in SCHEDULERS:
+            raise PassError(
+                f"memory-schedule: unknown scheduling method {self.method!r}; use one of {', '.join(SCHEDULERS)}"
+            )
+        if self.time_limit_s <= 0:
+            raise PassError(f"memory-schedule: time_limit_s must be > 0 seconds, got {self.time_limit_s}")
 
     def run(self, graph: Graph) -> PassResult:
         model = MemoryModel(inplace=self.inplace, include_constants=self.include_constants)

@@ -10,8 +10,8 @@ standard-normal inputs, which the report then flags as RANDOM.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from tessera.errors import PassError
 from tessera.ir.graph import Graph, Node
@@ -42,19 +42,40 @@ FLOAT_REASONS = {
 @register_pass
 @dataclass(frozen=True, eq=False)
 class QuantizeInt8(Pass):
-    """Options: calibration (iterable of input dicts), method (minmax | percentile | mse),
-    percentile, random_calibration (N random inputs when no data is given), eval_samples, seed,
-    int8_io (False: float inputs and outputs; True: int8 inputs and outputs; "inputs" / "outputs":
-    only those; their scale and zero point are in the report and Graph.io_qparams)."""
+    """Quantize to int8 (static, TFLite semantics) from calibration data, and measure the error.
+
+    `calibration` is a typed input of `tessera.compile` / `tessera.quantize` (on the CLI
+    --calibration FILE.npz), not an option typed on the command line. With int8_io the scale and
+    zero point of the int8 inputs / outputs are in the report and Graph.io_qparams."""
 
     name = "quantize-int8"
-    calibration: Sequence[Sample] | None = None
-    method: str = "minmax"
-    percentile: float = 99.99
-    random_calibration: int = 0
-    eval_samples: int = 4
-    seed: int = 0
-    int8_io: bool | str = False
+    calibration: Sequence[Sample] | None = field(
+        default=None,
+        metadata={"cli": False, "bind": "calibration", "help": "representative inputs: [{input_name: array}, ...]"},
+    )
+    method: str = field(default="minmax", metadata={"help": f"how ranges are chosen: {', '.join(METHODS)}"})
+    percentile: float = field(default=99.99, metadata={"help": "the percentile method's upper percentile (50, 100]"})
+    random_calibration: int = field(
+        default=0, metadata={"help": "calibrate on N standard-normal inputs when no data is given (flagged RANDOM)"}
+    )
+    eval_samples: int = field(default=4, metadata={"help": "calibration inputs the error is measured on (>= 1)"})
+    seed: int = field(default=0, metadata={"help": "seed of the random inputs and of the kept samples (>= 0)"})
+    int8_io: bool | Literal["inputs", "outputs"] = field(
+        default=False, metadata={"help": "int8 graph inputs and outputs: true, false, or only 'inputs' / 'outputs'"}
+    )
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise PassError(f"quantize-int8: unknown method {self.method!r}; use one of {', '.join(METHODS)}")
+        if self.int8_io not in INT8_IO:
+            raise PassError(f"quantize-int8: int8_io={self.int8_io!r}; use one of {', '.join(map(repr, INT8_IO))}")
+        if not 50 < self.percentile <= 100:
+            raise PassError(f"quantize-int8: percentile must be in (50, 100], got {self.percentile}; e.g. 99.99")
+        for option in ("random_calibration", "seed"):
+            if getattr(self, option) < 0:
+                raise PassError(f"quantize-int8: {option} must be >= 0, got {getattr(self, option)}")
+        if self.eval_samples < 1:
+            raise PassError(f"quantize-int8: eval_samples must be >= 1, got {self.eval_samples}")
 
     def options(self) -> dict[str, Any]:
         opts = super().options()
@@ -62,14 +83,10 @@ class QuantizeInt8(Pass):
         return opts
 
     def run(self, graph: Graph) -> PassResult:
-        if self.method not in METHODS:
-            raise PassError(f"quantize-int8: unknown method {self.method!r}; use one of {', '.join(METHODS)}")
         samples, source = self._samples(graph)
         keep = 0 if self.method == "minmax" else SAMPLE_KEEP
         cal = calibrate(graph, samples, keep=keep, seed=self.seed)
         ranges = {name: choose_range(obs, self.method, self.percentile) for name, obs in cal.observations.items()}
-        if self.int8_io not in INT8_IO:
-            raise PassError(f"quantize-int8: int8_io={self.int8_io!r}; use one of {', '.join(map(repr, INT8_IO))}")
         lw = Lowering(graph, ranges, *INT8_IO[self.int8_io])
         for node in graph.nodes:
             if node.name not in lw.fused:

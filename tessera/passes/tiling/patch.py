@@ -22,7 +22,7 @@ more than that.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tessera.errors import PassError, ShapeError
 from tessera.ir.graph import Graph, Node, Value
@@ -32,7 +32,7 @@ from tessera.ir.ops.tensor import Slice
 from tessera.ir.ops.tiling import InsertSlice
 from tessera.ir.rewriter import Rewriter
 from tessera.passes.base import Pass, PassResult, Report
-from tessera.passes.memory.arena import plan_arena
+from tessera.passes.memory.arena import PLANNERS, plan_arena
 from tessera.passes.registry import register_pass
 from tessera.passes.tiling.stage import WINDOWED, Region, grid_bounds, input_need, propagate, stage_of, windows
 
@@ -160,14 +160,41 @@ def _by_bound(graph: Graph, cuts: list[str], external: list[str]) -> list[tuple[
 @register_pass
 @dataclass(frozen=True)
 class PatchBased(Pass):
+    """Run the first, memory-heavy stage of a CNN patch by patch to shrink the arena (MCUNetV2)."""
+
     name = "patch-based"
-    cut: str | None = None  # the stage output's tensor name; None: try every candidate
-    grid: int = 0  # patches per side; 0: try 2..max_grid
-    max_grid: int = 4  # the finest grid the automatic search tries
-    max_mac_overhead: float | None = None  # drop candidates whose halos add more MACs than this fraction
-    planner: str = "best-fit"  # the arena planner that scores candidates
-    count_inputs: bool = True  # False: the graph inputs stay in the caller's buffers (MCU inputs=caller)
-    inplace: bool = True  # score arenas with the kernels' in-place rules (as the MCU target plans them)
+    cut: str | None = field(
+        default=None, metadata={"help": "the stage output's tensor name; None: try every candidate"}
+    )
+    grid: int = field(default=0, metadata={"help": "patches per side (>= 1); 0: try 2..max_grid"})
+    max_grid: int = field(default=4, metadata={"help": "the finest grid the automatic search tries (>= 2)"})
+    max_mac_overhead: float | None = field(
+        default=None,
+        metadata={"help": "drop candidates whose halos add more than this fraction of MACs (e.g. 0.5); None: no cap"},
+    )
+    planner: str = field(
+        default="best-fit",
+        metadata={"help": f"the arena planner that scores candidates: {', '.join(sorted(PLANNERS))}"},
+    )
+    count_inputs: bool = field(
+        default=True, metadata={"help": "false: the graph inputs stay in the caller's buffers (MCU inputs=caller)"}
+    )
+    inplace: bool = field(
+        default=True, metadata={"help": "score arenas with the kernels' in-place rules (as the MCU target plans)"}
+    )
+
+    def __post_init__(self) -> None:
+        if self.grid < 0 or self.max_grid < 2:
+            raise PassError(
+                f"patch-based: grid must be >= 1 (0 = automatic) and max_grid >= 2, got {self.grid} and {self.max_grid}"
+            )
+        if self.max_mac_overhead is not None and self.max_mac_overhead < 0:
+            raise PassError(
+                f"patch-based: max_mac_overhead must be >= 0 (a fraction of the MACs, e.g. 0.5), "
+                f"got {self.max_mac_overhead}"
+            )
+        if self.planner not in PLANNERS:
+            raise PassError(f"patch-based: unknown planner {self.planner!r}; available: {', '.join(sorted(PLANNERS))}")
 
     def _arena(self, graph: Graph, external: list[str]) -> int:
         return plan_arena(graph, self.planner, inplace=self.inplace, external=external).arena_bytes
@@ -178,12 +205,6 @@ class PatchBased(Pass):
         return graph_macs(patched) > (1 + self.max_mac_overhead) * macs_before
 
     def run(self, graph: Graph) -> PassResult:
-        if self.grid < 0 or self.max_grid < 2:
-            raise PassError(
-                f"patch-based: grid must be >= 1 (0 = automatic) and max_grid >= 2, got {self.grid} and {self.max_grid}"
-            )
-        if self.max_mac_overhead is not None and self.max_mac_overhead < 0:
-            raise PassError(f"patch-based: max_mac_overhead must be >= 0, got {self.max_mac_overhead}")
         cuts = [self.cut] if self.cut is not None else candidate_cuts(graph)
         grids = [self.grid] if self.grid else list(range(2, self.max_grid + 1))
         external = [] if self.count_inputs else [v.name for v in graph.inputs]
