@@ -13,6 +13,7 @@ from tessera.ir.graph import Graph
 from tessera.ir.liveness import memory_profile
 from tessera.passes.base import Pass, PassResult, Report
 from tessera.passes.memory.arena import PLANNERS, plan_arena
+from tessera.passes.memory.model import InPlaceRules
 from tessera.passes.registry import register_pass
 
 
@@ -58,11 +59,20 @@ class MemoryPlan(Pass):
     alignment: int = 16
     time_limit_s: float = 5.0
     inplace: bool = False
+    inplace_rules: InPlaceRules | None = field(
+        default=None, compare=False, repr=False, metadata={"cli": False, "bind": "inplace_rules"}
+    )
 
     def run(self, graph: Graph) -> PassResult:
         if self.method not in PLANNERS:
             raise PassError(f"memory-plan: unknown method {self.method!r}; available: {', '.join(sorted(PLANNERS))}")
-        plan = plan_arena(graph, self.method, self.alignment, time_limit_s=self.time_limit_s, inplace=self.inplace)
+        if self.inplace and self.inplace_rules is None:
+            raise PassError(
+                "memory-plan: inplace=true needs the kernels' in-place rules, which come from the target: compile "
+                'for target "mcu", or pass inplace_rules=tessera.backends.mcu.inplace_rules()'
+            )
+        rules = self.inplace_rules if self.inplace else None
+        plan = plan_arena(graph, self.method, self.alignment, time_limit_s=self.time_limit_s, inplace=rules)
         prof = plan.slot_profile() if self.inplace else memory_profile(graph)
         report = ArenaReport(
             method=self.method,

@@ -22,7 +22,7 @@ more than that.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tessera.errors import PassError, ShapeError
 from tessera.ir.graph import Graph, Node, Value
@@ -30,10 +30,12 @@ from tessera.ir.liveness import lifetimes, profile
 from tessera.ir.ops._spatial import Window
 from tessera.ir.ops.tensor import Slice
 from tessera.ir.ops.tiling import InsertSlice
+from tessera.ir.traits import Windowed
 from tessera.passes.base import Pass, PassResult, Report
 from tessera.passes.memory.arena import plan_arena
+from tessera.passes.memory.model import InPlaceRules
 from tessera.passes.registry import register_pass
-from tessera.passes.tiling.stage import WINDOWED, Region, grid_bounds, input_need, propagate, stage_of, windows
+from tessera.passes.tiling.stage import Region, grid_bounds, input_need, propagate, stage_of, windows
 
 SHORTLIST = 4  # candidates (best liveness peak first) that get a full arena plan
 
@@ -138,7 +140,7 @@ def candidate_cuts(graph: Graph) -> list[str]:
         if node.outputs[0].type.rank != 4 or min(node.outputs[0].shape[2:]) < 2:
             continue
         stage = stage_of(graph, node.outputs[0]) if len(node.outputs) == 1 else "multi-output"
-        if not isinstance(stage, str) and any(n.op in WINDOWED for n in stage):
+        if not isinstance(stage, str) and any(n.op.has(Windowed) for n in stage):
             out.append(node.output.name)
     return out
 
@@ -164,9 +166,18 @@ class PatchBased(Pass):
     planner: str = "best-fit"  # the arena planner that scores candidates
     count_inputs: bool = True  # False: the graph inputs stay in the caller's buffers (MCU inputs=caller)
     inplace: bool = True  # score arenas with the kernels' in-place rules (as the MCU target plans them)
+    inplace_rules: InPlaceRules | None = field(
+        default=None, compare=False, repr=False, metadata={"cli": False, "bind": "inplace_rules"}
+    )
 
     def _arena(self, graph: Graph, external: list[str]) -> int:
-        return plan_arena(graph, self.planner, inplace=self.inplace, external=external).arena_bytes
+        if self.inplace and self.inplace_rules is None:
+            raise PassError(
+                "patch-based: inplace=true needs the kernels' in-place rules, which come from the target: compile "
+                'for target "mcu", or pass inplace_rules=tessera.backends.mcu.inplace_rules()'
+            )
+        rules = self.inplace_rules if self.inplace else None
+        return plan_arena(graph, self.planner, inplace=rules, external=external).arena_bytes
 
     def _too_costly(self, patched: Graph, macs_before: int) -> bool:
         if self.max_mac_overhead is None or not macs_before:
