@@ -1,6 +1,6 @@
-"""The registry ops the MCU backend has no kernel for, each with why. tests/backends/mcu/test_coverage.py
-checks that every registry op is either in the kernel table (table.py) or here, never both, so a new
-op is a conscious choice on this target."""
+"""The registry ops the MCU backend has no kernel for, each with why. tests/backends/mcu/
+test_mcu_coverage.py checks that every registry op is either in the kernel table (table.py) or here,
+never both, so a new op is a conscious choice on this target."""
 
 from __future__ import annotations
 

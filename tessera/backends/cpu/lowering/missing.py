@@ -1,5 +1,6 @@
 """The registry ops the CPU (TVM) target does not lower, each with why. tests/backends/cpu/
-test_coverage.py checks that every registry op is in the lowering table (RULES) or here, never both."""
+test_cpu_coverage.py checks that every registry op is in the lowering table (RULES) or here, never
+both."""
 
 from __future__ import annotations
 
