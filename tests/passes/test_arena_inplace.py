@@ -13,7 +13,6 @@ from tessera.ir.ops import lookup
 from tessera.passes.memory import PLANNERS, ArenaPlan, MemoryModel, model_profile, plan_arena
 from tessera.passes.memory.model import HMCOS, InPlace, inplace_aliases
 
-
 RULES = inplace_rules()
 
 
