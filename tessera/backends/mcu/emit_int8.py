@@ -9,6 +9,9 @@ arrays, and for convolution and fully connected layers the input zero point fold
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from tessera.ir.dtypes import DType
@@ -45,7 +48,7 @@ def _channels(node: Node, ctx: EmitContext, channels: int) -> str:
     return f"static const tk_qchannels q = {{{m}, {s}, {a['y_zero_point']}, {a['act_min']}, {a['act_max']}}};"
 
 
-def _stage(attrs: dict) -> str:
+def _stage(attrs: Mapping[str, Any]) -> str:
     """A tk_qstage initializer for a per-tensor output stage."""
     (m,), (s,) = attrs["multiplier"], attrs["shift"]
     return f"{{{m}, {s}, {attrs['y_zero_point']}, {attrs['act_min']}, {attrs['act_max']}}}"
@@ -165,11 +168,12 @@ def emit_requantize(node: Node, ctx: EmitContext) -> str:
 def _per_tensor(node: Node) -> tuple[float, int]:
     scale = node.inputs[1]
     zp = node.inputs[2] if len(node.inputs) == 3 else None
-    if not scale.is_constant or scale.data.size != 1 or (zp is not None and not zp.is_constant):
+    zp_data = None if zp is None else zp.data
+    if scale.data is None or scale.data.size != 1 or (zp is not None and zp_data is None):
         raise Unsupported("only per-tensor constant scale and zero point are supported")
     if scale.dtype is not F32:
         raise Unsupported(f"scale {scale.name!r} is {scale.dtype.value}; the kernel takes float32")
-    return float(scale.data.reshape(())), 0 if zp is None else int(zp.data.reshape(()))
+    return float(scale.data.reshape(())), 0 if zp_data is None else int(zp_data.reshape(()))
 
 
 def emit_quantize(node: Node, ctx: EmitContext) -> str:
@@ -196,10 +200,13 @@ def emit_maxpool_i8(node: Node, ctx: EmitContext) -> str:
     return _block(f"static const tk_qpool_geom g = {geom};", call)
 
 
+def _int8_bound(value: float | None, default: int) -> int:
+    return default if value is None else int(clip_ops._bound(value, np.dtype(np.int8)))
+
+
 def emit_clip_i8(node: Node, ctx: EmitContext) -> str:
     x, y = node.inputs[0], node.output
-    bound = lambda k, default: default if node.attrs[k] is None else int(clip_ops._bound(node.attrs[k], np.int8))  # noqa: E731
-    lo, hi = bound("min", -128), bound("max", 127)
+    lo, hi = _int8_bound(node.attrs["min"], -128), _int8_bound(node.attrs["max"], 127)
     return f"tk_clip_i8({ctx.ptr(x, I8)}, {ctx.ptr(y, I8)}, {numel(y.shape)}, {lo}, {hi});"
 
 

@@ -17,6 +17,7 @@ from tessera.ir.ops import (
     reduce,
     shape_ops,
 )
+from tessera.ir.ops.base import Op
 
 from .context import (
     C_TYPES,
@@ -101,7 +102,12 @@ def emit_gather(node: Node, ctx: EmitContext) -> str:
 
 
 # ---- elementwise ----------------------------------------------------------------------------------
-_BINARY = {elementwise.Add: "TK_ADD", elementwise.Sub: "TK_SUB", elementwise.Mul: "TK_MUL", elementwise.Div: "TK_DIV"}
+_BINARY: dict[type[Op], str] = {
+    elementwise.Add: "TK_ADD",
+    elementwise.Sub: "TK_SUB",
+    elementwise.Mul: "TK_MUL",
+    elementwise.Div: "TK_DIV",
+}
 
 
 def emit_binary(node: Node, ctx: EmitContext) -> str:
@@ -130,7 +136,7 @@ def emit_sum(node: Node, ctx: EmitContext) -> str:
     return "\n".join(lines)
 
 
-_UNARY = {
+_UNARY: dict[type[Op], str] = {
     activation.Relu: "TK_RELU",
     activation.Sigmoid: "TK_SIGMOID",
     activation.Tanh: "TK_TANH",
@@ -168,7 +174,7 @@ def emit_hard_sigmoid(node: Node, ctx: EmitContext) -> str:
 def emit_reduce(node: Node, ctx: EmitContext) -> str:
     x, y = node.inputs[0], node.output
     rank = x.type.rank
-    axes = sorted(node.op.reduced_axes(rank, node.attrs))
+    axes = sorted(reduce.Reduce.reduced_axes(rank, node.attrs))
     if not axes:
         return emit_copy(node, ctx)
     moving = [a for a in axes if x.shape[a] != 1]
@@ -199,7 +205,7 @@ def emit_layernorm(node: Node, ctx: EmitContext) -> str:
     for p in node.inputs[1:]:
         if numel(p.shape) == size:
             params.append(ctx.ptr(p))
-        elif p.is_constant:  # broadcast over the normalized axes: expand once, at compile time
+        elif p.data is not None:  # a constant broadcast over the normalized axes: expand once, at compile time
             full = np.broadcast_to(p.data, x.shape[axis:]).reshape(-1)
             params.append(ctx.weight(f"{p.name}.expanded", full))
         else:
@@ -215,8 +221,8 @@ def emit_batchnorm(node: Node, ctx: EmitContext) -> str:
     x, y = node.inputs[0], node.output
     if not all(v.is_constant for v in node.inputs[1:5]):
         raise Unsupported("scale, bias, mean and variance must be constants")
-    params = (np.asarray(p.data, dtype=np.float64) for p in node.inputs[1:5])
-    scale, shift = normalization.BatchNormalization.affine(*params, node.attrs["epsilon"])
+    s, b, m, v = (np.asarray(p.data, dtype=np.float64) for p in node.inputs[1:5])
+    scale, shift = normalization.BatchNormalization.affine(s, b, m, v, node.attrs["epsilon"])
     c = x.shape[1] if x.type.rank > 1 else 1
     sc, sh = ctx.weight(f"{node.name}.scale", scale), ctx.weight(f"{node.name}.shift", shift)
     inner = numel(x.shape[2:])

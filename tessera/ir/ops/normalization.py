@@ -83,7 +83,7 @@ class BatchNormalization(Op):
             running_mean = mean * momentum + batch_mean * (1 - momentum)
             running_var = var * momentum + batch_var * (1 - momentum)
             return [y.astype(x.dtype), running_mean.astype(mean.dtype), running_var.astype(var.dtype)]
-        factor, shift = cls.affine(*(p.astype(work) for p in (scale, bias, mean, var)), eps)
+        factor, shift = cls.affine(scale.astype(work), bias.astype(work), mean.astype(work), var.astype(work), eps)
         y = x * _per_channel(factor, x.ndim, work) + _per_channel(shift, x.ndim, work)
         return [y.astype(x.dtype, copy=False)]
 
