@@ -85,7 +85,8 @@ def main() -> None:
         base = compile_mcu(graph, [], planner="greedy-by-size", inplace=False)
         mine = compile_mcu(graph, ["memory-schedule"])
         mine_cp = compile_mcu(graph, [], planner="cp-sat")
-        in_arena = compile_mcu(graph, [get_pass("patch-based", inplace_rules=inplace_rules(), **options)], planner="cp-sat")
+        patch_pass = get_pass("patch-based", inplace_rules=inplace_rules(), **options)
+        in_arena = compile_mcu(graph, [patch_pass], planner="cp-sat")
         caller_pass = get_pass("patch-based", count_inputs=False, inplace_rules=inplace_rules(), **options)
         caller = compile_mcu(graph, [caller_pass], planner="cp-sat", inputs="caller")
         report, arena_report = caller.reports[0].report, in_arena.reports[0].report
