@@ -9,19 +9,16 @@ import numpy as np
 from tessera.ir.dtypes import DType
 from tessera.ir.graph import Node
 from tessera.ir.ops import (
-    activation,
-    elementwise,
-    math_unary,
     normalization,
     pooling,
     reduce,
     shape_ops,
 )
-from tessera.ir.ops.base import Op
 
 from .context import (
     C_TYPES,
     EmitContext,
+    Emitter,
     Unsupported,
     broadcast_strides,
     collapse,
@@ -102,22 +99,19 @@ def emit_gather(node: Node, ctx: EmitContext) -> str:
 
 
 # ---- elementwise ----------------------------------------------------------------------------------
-_BINARY: dict[type[Op], str] = {
-    elementwise.Add: "TK_ADD",
-    elementwise.Sub: "TK_SUB",
-    elementwise.Mul: "TK_MUL",
-    elementwise.Div: "TK_DIV",
-}
+def binary(code: str) -> Emitter:
+    """The emitter of one tk_binary_f32 operation (`code`: TK_ADD, TK_SUB, TK_MUL, TK_DIV), numpy broadcasting."""
 
+    def emit(node: Node, ctx: EmitContext) -> str:
+        a, b, y = node.inputs[0], node.inputs[1], node.output
+        strides = broadcast_strides(a.shape, y.shape), broadcast_strides(b.shape, y.shape)
+        dims, (sa, sb) = collapse(list(y.shape), *strides)
+        if len(dims) > 8:
+            raise Unsupported(f"broadcast over {len(dims)} axes after merging; the kernel takes up to 8")
+        args = [ctx.ints(f"{node.name}.{k}", v) for k, v in (("dims", dims), ("a", sa), ("b", sb))]
+        return f"tk_binary_f32({code}, {ctx.ptr(a)}, {ctx.ptr(b)}, {ctx.ptr(y)}, {len(dims)}, {', '.join(args)});"
 
-def emit_binary(node: Node, ctx: EmitContext) -> str:
-    a, b, y = node.inputs[0], node.inputs[1], node.output
-    dims, (sa, sb) = collapse(list(y.shape), broadcast_strides(a.shape, y.shape), broadcast_strides(b.shape, y.shape))
-    if len(dims) > 8:
-        raise Unsupported(f"broadcast over {len(dims)} axes after merging; the kernel takes up to 8")
-    args = [ctx.ints(f"{node.name}.{k}", v) for k, v in (("dims", dims), ("a", sa), ("b", sb))]
-    op = _BINARY[node.op]
-    return f"tk_binary_f32({op}, {ctx.ptr(a)}, {ctx.ptr(b)}, {ctx.ptr(y)}, {len(dims)}, {', '.join(args)});"
+    return emit
 
 
 def emit_sum(node: Node, ctx: EmitContext) -> str:
@@ -136,22 +130,18 @@ def emit_sum(node: Node, ctx: EmitContext) -> str:
     return "\n".join(lines)
 
 
-_UNARY: dict[type[Op], str] = {
-    activation.Relu: "TK_RELU",
-    activation.Sigmoid: "TK_SIGMOID",
-    activation.Tanh: "TK_TANH",
-    math_unary.Erf: "TK_ERF",
-    math_unary.Exp: "TK_EXP",
-    math_unary.Sqrt: "TK_SQRT",
-    math_unary.Neg: "TK_NEG",
-    activation.HardSwish: "TK_HARDSWISH",
-}
+def unary(code: str) -> Emitter:
+    """The emitter of one tk_unary_f32 function (`code`: TK_RELU, TK_HARDSWISH, ...): y[i] = f(x[i])."""
+
+    def emit(node: Node, ctx: EmitContext) -> str:
+        x, y = node.inputs[0], node.output
+        return f"tk_unary_f32({code}, {ctx.ptr(x)}, {ctx.ptr(y)}, {numel(y.shape)});"
+
+    return emit
 
 
-def emit_unary(node: Node, ctx: EmitContext) -> str:
-    x, y = node.inputs[0], node.output
-    op = _UNARY.get(node.op) or ("TK_GELU_TANH" if node.attrs["approximate"] == "tanh" else "TK_GELU")
-    return f"tk_unary_f32({op}, {ctx.ptr(x)}, {ctx.ptr(y)}, {numel(y.shape)});"
+def emit_gelu(node: Node, ctx: EmitContext) -> str:
+    return unary("TK_GELU_TANH" if node.attrs["approximate"] == "tanh" else "TK_GELU")(node, ctx)
 
 
 def emit_clip(node: Node, ctx: EmitContext) -> str:

@@ -60,8 +60,16 @@ class McuKernel:
 
 
 _COPY = McuKernel(emitters.emit_copy, inplace=view_rule)
-_BINARY = McuKernel(emitters.emit_binary, inplace=binary_rule)
-_UNARY = McuKernel(emitters.emit_unary, inplace=unary_rule)
+
+
+def _binary(code: str) -> McuKernel:
+    return McuKernel(emitters.binary(code), inplace=binary_rule)
+
+
+def _unary(code: str) -> McuKernel:
+    return McuKernel(emitters.unary(code), inplace=unary_rule)
+
+
 _CAST = McuKernel(emitters.emit_cast, why_not_inplace="the output's elements may be wider than the input's")
 
 MCU_KERNELS: dict[type[Op], McuKernel] = {
@@ -80,20 +88,20 @@ MCU_KERNELS: dict[type[Op], McuKernel] = {
     tensor.Slice: McuKernel(emit_tiling.emit_slice),
     tiling.InsertSlice: McuKernel(emit_tiling.emit_insert_slice, inplace=insert_slice_rule),
     # elementwise
-    elementwise.Add: _BINARY,
-    elementwise.Sub: _BINARY,
-    elementwise.Mul: _BINARY,
-    elementwise.Div: _BINARY,
+    elementwise.Add: _binary("TK_ADD"),
+    elementwise.Sub: _binary("TK_SUB"),
+    elementwise.Mul: _binary("TK_MUL"),
+    elementwise.Div: _binary("TK_DIV"),
     elementwise.Sum: McuKernel(emitters.emit_sum, why_not_inplace="no rule yet picks which of n operands to overwrite"),
-    activation.Relu: _UNARY,
-    activation.Sigmoid: _UNARY,
-    activation.Tanh: _UNARY,
-    activation.HardSwish: _UNARY,
-    activation.Gelu: _UNARY,
-    math_unary.Erf: _UNARY,
-    math_unary.Exp: _UNARY,
-    math_unary.Sqrt: _UNARY,
-    math_unary.Neg: _UNARY,
+    activation.Relu: _unary("TK_RELU"),
+    activation.Sigmoid: _unary("TK_SIGMOID"),
+    activation.Tanh: _unary("TK_TANH"),
+    activation.HardSwish: _unary("TK_HARDSWISH"),
+    activation.Gelu: McuKernel(emitters.emit_gelu, inplace=unary_rule),
+    math_unary.Erf: _unary("TK_ERF"),
+    math_unary.Exp: _unary("TK_EXP"),
+    math_unary.Sqrt: _unary("TK_SQRT"),
+    math_unary.Neg: _unary("TK_NEG"),
     clip.Clip: McuKernel(emitters.emit_clip, int8=emit_int8.emit_clip_i8, inplace=unary_rule),
     activation.LeakyRelu: McuKernel(emitters.emit_leaky_relu, inplace=unary_rule),
     activation.HardSigmoid: McuKernel(emitters.emit_hard_sigmoid, inplace=unary_rule),
