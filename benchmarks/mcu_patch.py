@@ -26,6 +26,7 @@ import numpy as np
 
 import tessera
 from tessera import zoo
+from tessera.backends.mcu import inplace_rules
 from tessera.backends.reference import execute
 from tessera.passes import get_pass
 
@@ -84,8 +85,9 @@ def main() -> None:
         base = compile_mcu(graph, [], planner="greedy-by-size", inplace=False)
         mine = compile_mcu(graph, ["memory-schedule"])
         mine_cp = compile_mcu(graph, [], planner="cp-sat")
-        in_arena = compile_mcu(graph, [get_pass("patch-based", **options)], planner="cp-sat")
-        caller_pass = get_pass("patch-based", count_inputs=False, **options)
+        patch_pass = get_pass("patch-based", inplace_rules=inplace_rules(), **options)
+        in_arena = compile_mcu(graph, [patch_pass], planner="cp-sat")
+        caller_pass = get_pass("patch-based", count_inputs=False, inplace_rules=inplace_rules(), **options)
         caller = compile_mcu(graph, [caller_pass], planner="cp-sat", inputs="caller")
         report, arena_report = caller.reports[0].report, in_arena.reports[0].report
         instr = "-"

@@ -35,7 +35,8 @@ def test_cli_pass_option_reaches_the_pass(tmp_path: Path, capsys: pytest.Capture
     model = tmp_path / "cnn.onnx"
     model.write_bytes(tessera.export_onnx(small_cnn(24, 24, width=64)).SerializeToString())
     argv = ["compile", str(model), "--passes", "canonicalize,patch-based", "--pass-option", "patch-based.grid=3",
-            "--pass-option", "patch-based.cut=res", "--json"]  # fmt: skip
+            "--pass-option", "patch-based.cut=res", "--pass-option", "patch-based.inplace=false",  # reference target
+            "--json"]  # fmt: skip
     assert main(argv) == 0
     report = json.loads(capsys.readouterr().out)["passes"][-1]["report"]
     assert (report["grid"], report["cut"]) == (3, "res")

@@ -1,17 +1,19 @@
-"""Arena planning with the kernels' in-place rules (INPLACE_RULES): which pairs alias, the merged
-slots, workspaces, check(), the peak under the same rule, and MemoryModel(kernel_inplace=True)."""
+"""Arena planning with the kernels' in-place rules (the MCU target's inplace_rules()): which pairs alias,
+the merged slots, workspaces, check(), the peak under the same rule, and MemoryModel(kernel_inplace=...)."""
 
 import numpy as np
 import pytest
 from conftest import chain_graph
 
-import tessera.backends.mcu  # noqa: F401  (registers the MCU kernels' rules)
+from tessera.backends.mcu import inplace_rules
 from tessera.errors import PassError
 from tessera.ir import DType, Graph, TensorType
 from tessera.ir.liveness import Lifetime
 from tessera.ir.ops import lookup
 from tessera.passes.memory import PLANNERS, ArenaPlan, MemoryModel, model_profile, plan_arena
-from tessera.passes.memory.model import HMCOS, INPLACE_RULES, InPlace, inplace_aliases, register_inplace
+from tessera.passes.memory.model import HMCOS, InPlace, inplace_aliases
+
+RULES = inplace_rules()
 
 
 def _graph() -> Graph:
@@ -29,7 +31,7 @@ def _graph() -> Graph:
 @pytest.mark.parametrize("method", sorted(PLANNERS))
 def test_chain_shares_one_slot_and_graph_outputs_are_kept(method: str) -> None:
     g = _graph()
-    plan = plan_arena(g, method, 16, inplace=True)
+    plan = plan_arena(g, method, 16, inplace=RULES)
     # relu over x, flat over relu's output, sig over flat's; neg may not overwrite sig's output (a graph output)
     names = [n.output.name for n in g.nodes]
     assert plan.aliases == {names[0]: "x", names[1]: names[0], names[2]: names[1]}
@@ -44,33 +46,32 @@ def test_chain_shares_one_slot_and_graph_outputs_are_kept(method: str) -> None:
 
 def test_input_read_later_is_not_overwritten() -> None:
     g = chain_graph()  # x feeds add and mul: add is not x's last reader; relu overwrites add's output
-    aliases = {a.node.name: a.input.name for a in inplace_aliases(g)}
+    aliases = {a.node.name: a.input.name for a in inplace_aliases(g, None, RULES)}
     assert aliases == {"relu": g.nodes[0].output.name, "mul": g.nodes[1].output.name}
-    plan = plan_arena(g, alignment=1, inplace=True)
+    plan = plan_arena(g, alignment=1, inplace=RULES)
     assert plan.offsets[g.nodes[1].output.name] == plan.offsets[g.nodes[0].output.name]
     assert plan.offsets["x"] != plan.offsets[g.nodes[0].output.name]
 
 
-def test_workspace_slot_and_max_size(monkeypatch) -> None:
+def test_workspace_slot_and_max_size() -> None:
     g = Graph("ws")
     x = g.add_input("x", TensorType(DType.FLOAT32, (64,)))
     y = g.add_node(lookup("Tanh"), [x], name="shrink").output
     g.outputs.append(g.add_node(lookup("Relu"), [y], name="tail").output)
-    monkeypatch.setitem(INPLACE_RULES, "Tanh", lambda n: InPlace(0, workspace_bytes=40))
-    plan = plan_arena(g, "best-fit", 16, inplace=True)
+    rules = {**RULES, lookup("Tanh"): lambda n: InPlace(0, workspace_bytes=40)}
+    plan = plan_arena(g, "best-fit", 16, inplace=rules)
     key = plan.workspaces["shrink"]
     assert plan.workspace_offset("shrink") == plan.offsets[key] and plan.workspace_offset("tail") is None
     assert plan.offsets[y.name] == plan.offsets["x"]
     assert plan.peak_bytes == 256 + 40 and plan.arena_bytes == 256 + 48  # alignment pads the workspace
-    prof = model_profile(g, model=MemoryModel(kernel_inplace=True))
+    prof = model_profile(g, model=MemoryModel(kernel_inplace=rules))
     assert prof.peak_bytes == 256 + 40 and prof.curve[0] == 296
 
 
-def test_register_and_check_only_declared_aliases(monkeypatch) -> None:
-    monkeypatch.setitem(INPLACE_RULES, "Tanh", None)
-    del INPLACE_RULES["Tanh"]
-    rule = register_inplace("Tanh", lambda n: InPlace(0))
-    assert INPLACE_RULES["Tanh"] is rule
+def test_rules_by_op_class_and_check_only_declared_aliases() -> None:
+    rule = lambda n: InPlace(0)  # noqa: E731
+    rules = {**RULES, lookup("Tanh"): rule}
+    assert rules[lookup("Tanh")] is rule and lookup("Tanh") in RULES and "Tanh" not in rules
     spans = (Lifetime("a", 16, 0, 1), Lifetime("b", 16, 1, 2))
     ArenaPlan("x", 16, 16, 16, {"a": 0, "b": 0}, spans, aliases={"b": "a"}).check()
     with pytest.raises(PassError, match="overlaps"):
@@ -83,7 +84,7 @@ def test_hmcos_model_is_unchanged_by_kernel_rules() -> None:
     g = _graph()
     assert model_profile(g, model=HMCOS).peak_bytes == model_profile(g, model=MemoryModel(inplace=True)).peak_bytes
     assert MemoryModel(inplace=True) == HMCOS and not HMCOS.kernel_inplace
-    assert model_profile(g, model=MemoryModel(kernel_inplace=True)).peak_bytes == 3200
+    assert model_profile(g, model=MemoryModel(kernel_inplace=RULES)).peak_bytes == 3200
 
 
 def test_constant_input_is_never_overwritten() -> None:
@@ -91,20 +92,20 @@ def test_constant_input_is_never_overwritten() -> None:
     x = g.add_input("x", TensorType(DType.FLOAT32, (3,)))
     c = g.add_constant("c", np.ones(3, np.float32))
     g.outputs.append(g.add_node(lookup("Add"), [c, x], name="add").output)
-    assert [(a.node.name, a.input.name) for a in inplace_aliases(g)] == [("add", "x")]
+    assert [(a.node.name, a.input.name) for a in inplace_aliases(g, None, RULES)] == [("add", "x")]
 
 
 @pytest.mark.parametrize("method", sorted(PLANNERS))
-def test_smaller_output_frees_the_rest_of_its_input(monkeypatch, method: str) -> None:
+def test_smaller_output_frees_the_rest_of_its_input(method: str) -> None:
     """x (1600 B) -> a reduction written over it (16 B) -> a broadcast product of 1600 B: the product
     fits beside the 16 B, where a rectangle slot of 1600 B would force 3200 B."""
-    monkeypatch.setitem(INPLACE_RULES, "ReduceSum", lambda n: InPlace(0))
+    rules = {**RULES, lookup("ReduceSum"): lambda n: InPlace(0)}
     g = Graph("stair")
     x = g.add_input("x", TensorType(DType.FLOAT32, (4, 100)))
     s = g.add_node(lookup("ReduceSum"), [x], {"axes": (1,)}, name="sum").output
     e = g.add_node(lookup("Mul"), [s, g.add_constant("c", np.ones((4, 100), np.float32))], name="bcast").output
     g.outputs.append(g.add_node(lookup("Add"), [e, s], name="add").output)
-    plan = plan_arena(g, method, 16, inplace=True)
+    plan = plan_arena(g, method, 16, inplace=rules)
     assert plan.aliases == {s.name: "x", g.outputs[0].name: e.name}
     assert plan.peak_bytes == 1616 and plan.arena_bytes == 1616 and plan.optimal
     assert plan.slot_profile().peak_values == (e.name, "x")
@@ -115,13 +116,20 @@ def test_schedulers_refuse_the_kernel_rule_model() -> None:
     from tessera.passes.memory import schedule
 
     with pytest.raises(PassError, match="kernel_inplace"):
-        schedule(_graph(), "greedy", model=MemoryModel(kernel_inplace=True))
+        schedule(_graph(), "greedy", model=MemoryModel(kernel_inplace=RULES))
 
 
 def test_memory_plan_pass_option() -> None:
     from tessera.passes import get_pass
 
-    report = get_pass("memory-plan", inplace=True).run(_graph()).report
+    report = get_pass("memory-plan", inplace=True, inplace_rules=RULES).run(_graph()).report
     assert report.inplace and len(report.aliases) == 3 and report.arena_bytes == 3200
     assert "aliases: 3" in report.render_text()
     assert not get_pass("memory-plan").run(_graph()).report.aliases
+
+
+def test_memory_plan_in_place_needs_the_target_rules() -> None:
+    from tessera.passes import get_pass
+
+    with pytest.raises(PassError, match=r"in-place rules, which come from the target.*inplace_rules\(\)"):
+        get_pass("memory-plan", inplace=True).run(_graph())

@@ -6,11 +6,17 @@ import numpy as np
 import pytest
 from _patch_cnn import inputs, int8_cnn, int8_inputs, small_cnn
 
+from tessera.backends.mcu import inplace_rules
 from tessera.backends.reference import execute
 from tessera.errors import PassError
 from tessera.ir.verifier import verify
 from tessera.passes import PassManager, get_pass
 from tessera.passes.tiling import candidate_cuts, patch_graph
+
+
+def patch_pass(**options):
+    """The patch-based pass scoring arenas with the MCU kernels' in-place rules (as the mcu target binds)."""
+    return get_pass("patch-based", inplace_rules=inplace_rules(), **options)
 
 
 def _same(before, after, feeds, exact: bool) -> None:
@@ -56,7 +62,7 @@ def test_int8_patches_bit_exact(int8_io: bool) -> None:
 
 def test_auto_choice_lowers_the_arena_and_reports() -> None:
     graph = small_cnn(40, 40, width=32)
-    result = PassManager([get_pass("patch-based")]).run(graph.copy())
+    result = PassManager([patch_pass()]).run(graph.copy())
     (record,) = result.records
     report = record.report
     assert record.modified and report.cut in candidate_cuts(graph) and report.grid in (2, 3, 4)
@@ -79,26 +85,26 @@ def test_patches_run_depth_first() -> None:
 def test_bad_options_name_the_problem() -> None:
     graph = small_cnn()
     with pytest.raises(PassError, match="'nope'"):
-        get_pass("patch-based", cut="nope", grid=2).run(graph.copy())
+        patch_pass(cut="nope", grid=2).run(graph.copy())
     with pytest.raises(PassError, match="grid 9"):
-        get_pass("patch-based", cut="dw2", grid=9).run(graph.copy())  # dw2 is 4 x 3
+        patch_pass(cut="dw2", grid=9).run(graph.copy())  # dw2 is 4 x 3
     with pytest.raises(PassError, match="does not end a patchable stage: tensor 'flat' is not a 4-D"):
-        get_pass("patch-based", cut=graph.outputs[0].name, grid=2).run(graph.copy())
+        patch_pass(cut=graph.outputs[0].name, grid=2).run(graph.copy())
     with pytest.raises(PassError, match="grid must be"):
-        get_pass("patch-based", grid=-1).run(graph.copy())
+        patch_pass(grid=-1).run(graph.copy())
 
 
 def test_graph_without_a_stage_is_left_alone() -> None:
     from conftest import chain_graph
 
-    result = get_pass("patch-based").run(chain_graph())
+    result = patch_pass().run(chain_graph())
     assert not result.modified and result.report.skipped == "no stage to patch"
 
 
 def test_caller_held_inputs_are_not_scored() -> None:
     graph = small_cnn(40, 40, width=32)
-    counted = get_pass("patch-based").run(graph.copy()).report
-    caller = get_pass("patch-based", count_inputs=False).run(graph.copy()).report
+    counted = patch_pass().run(graph.copy()).report
+    caller = patch_pass(count_inputs=False).run(graph.copy()).report
     image = graph.inputs[0].type.nbytes
     assert caller.peak_before_bytes <= counted.peak_before_bytes
     assert caller.peak_after_bytes <= counted.peak_after_bytes - image
@@ -106,7 +112,7 @@ def test_caller_held_inputs_are_not_scored() -> None:
 
 def test_explicit_cut_with_automatic_grid_skips_grids_finer_than_the_cut() -> None:
     graph = small_cnn()  # dw2 is 4 x 3: grids 2 and 3 fit, 4 does not
-    result = get_pass("patch-based", cut="dw2").run(graph.copy())
+    result = patch_pass(cut="dw2").run(graph.copy())
     assert result.report.candidates == 2
     if result.modified:
         _same(graph, result.graph, inputs(graph, 0), exact=False)
@@ -114,20 +120,20 @@ def test_explicit_cut_with_automatic_grid_skips_grids_finer_than_the_cut() -> No
 
 def test_max_grid_widens_the_search_and_mac_cap_narrows_it() -> None:
     graph = small_cnn(40, 40, width=32)
-    wide = get_pass("patch-based", max_grid=6).run(graph.copy()).report
-    default = get_pass("patch-based").run(graph.copy()).report
+    wide = patch_pass(max_grid=6).run(graph.copy()).report
+    default = patch_pass().run(graph.copy()).report
     assert wide.candidates > default.candidates
     assert wide.arena_after_bytes <= default.arena_after_bytes  # the default's candidates are a subset
-    capped = get_pass("patch-based", max_grid=6, max_mac_overhead=0.2).run(graph.copy())
+    capped = patch_pass(max_grid=6, max_mac_overhead=0.2).run(graph.copy())
     assert capped.report.mac_overhead <= 0.2 and capped.report.candidates < wide.candidates
     if capped.modified:
         _same(graph, capped.graph, inputs(graph, 2), exact=False)
 
 
 def test_mac_cap_that_no_candidate_meets_leaves_the_graph_and_says_why() -> None:
-    result = get_pass("patch-based", cut="res", grid=3, max_mac_overhead=0.0).run(small_cnn(40, 40, width=32))
+    result = patch_pass(cut="res", grid=3, max_mac_overhead=0.0).run(small_cnn(40, 40, width=32))
     assert not result.modified and "all 1 candidates add more than max_mac_overhead=0.0" in result.report.skipped
     with pytest.raises(PassError, match="max_mac_overhead must be"):
-        get_pass("patch-based", max_mac_overhead=-1.0).run(small_cnn())
+        patch_pass(max_mac_overhead=-1.0).run(small_cnn())
     with pytest.raises(PassError, match="max_grid >= 2"):
-        get_pass("patch-based", max_grid=1).run(small_cnn())
+        patch_pass(max_grid=1).run(small_cnn())

@@ -11,33 +11,35 @@ import numpy as np
 
 from tessera.errors import UnsupportedOpError
 from tessera.ir.graph import Graph, Value
-from tessera.ir.ops.base import all_ops
+from tessera.ir.ops.base import Op, all_ops
 
 
 def supported_ops() -> list[str]:
-    """Ops the CPU target lowers."""
+    """Ops the CPU target lowers, as `domain::name` for non-ONNX domains."""
     from tessera.backends.cpu.lowering import RULES
 
-    return sorted(RULES)
+    return sorted(qualified_name(op) for op in RULES)
 
 
-def missing_ops() -> list[str]:
-    """Registered ops the CPU target cannot lower yet, as `domain::name` for non-ONNX domains."""
+def missing_ops() -> dict[type[Op], str]:
+    """Registry ops the CPU target cannot lower yet -> why."""
     from tessera.backends.cpu.lowering import RULES
+    from tessera.backends.cpu.lowering.missing import MISSING
 
-    return sorted(_qualified(op.domain, op.name) for op in all_ops() if _qualified(op.domain, op.name) not in RULES)
+    return {op: MISSING[op] for op in all_ops() if op not in RULES and op in MISSING}
 
 
-def _qualified(domain: str, name: str) -> str:
-    return f"{domain}::{name}" if domain else name
+def qualified_name(op: type[Op]) -> str:
+    """`Conv` for an ONNX op, `ai.tessera::QConv` for one of another domain."""
+    return f"{op.domain}::{op.name}" if op.domain else op.name
 
 
 def check_supported(graph: Graph) -> None:
     from tessera.backends.cpu.lowering import RULES
 
-    missing = sorted({_qualified(n.op.domain, n.op.name) for n in graph.nodes} - set(RULES))
+    missing = sorted({qualified_name(n.op) for n in graph.nodes if n.op not in RULES})
     if missing:
-        first = next(n for n in graph.nodes if _qualified(n.op.domain, n.op.name) in missing)
+        first = next(n for n in graph.nodes if n.op not in RULES)
         raise UnsupportedOpError(
             f"cpu target: graph {graph.name!r} uses op(s) {', '.join(missing)} that the TVM lowering lacks "
             f"(first: node {first.name!r}); compile for the reference target instead"
@@ -59,7 +61,7 @@ def lower(graph: Graph):  # -> tvm.IRModule
                 args = [_value(v, env) for v in node.inputs]
                 ctx = Ctx(bb, node)
                 try:
-                    result = RULES[_qualified(node.op.domain, node.op.name)](ctx, args)
+                    result = RULES[node.op](ctx, args)
                 except UnsupportedOpError:
                     raise
                 except Exception as err:  # a TVM failure is reported with the node that caused it

@@ -12,12 +12,12 @@ from tessera.backends.targets import Target, register_target
 from tessera.errors import TargetError
 from tessera.ir.graph import Graph
 
-from . import inplace as _inplace  # noqa: F401  (registers the kernels' in-place rules)
 from .artifact import McuArtifact, RunStats
 from .budget import check_budgets
 from .codegen import CModel, generate
+from .table import inplace_rules, missing_ops
 
-__all__ = ["McuArtifact", "RunStats", "build", "default_planner"]
+__all__ = ["McuArtifact", "RunStats", "build", "default_planner", "inplace_rules", "missing_ops"]
 
 
 def default_planner() -> str:
@@ -69,7 +69,7 @@ def build(graph: Graph, options: Mapping[str, Any]) -> McuArtifact:
     caller = _caller_inputs(options)
     external = [v.name for v in graph.inputs] if caller else []
     method = str(options.get("planner") or default_planner())
-    plan = plan_arena(graph, method=method, inplace=inplace, external=external)
+    plan = plan_arena(graph, method=method, inplace=inplace_rules() if inplace else None, external=external)
     cmodel: CModel = generate(graph, plan, caller_inputs=caller)
     check_budgets(graph, plan, cmodel.weight_bytes, ram_kb, flash_kb)
     clean = {"ram_kb": ram_kb, "flash_kb": flash_kb, "planner": plan.method, "inplace": inplace,

@@ -12,10 +12,9 @@ from tessera.errors import TargetError
 from tessera.ir.graph import Graph, Value
 from tessera.passes.memory.arena import ArenaPlan
 
-from . import emit_tiling  # noqa: F401  (registers Slice, InsertSlice)
 from .context import C_TYPES, EmitContext, Table, Unsupported, node_label
-from .emit_int8 import EMITTERS
 from .names import c_comment, c_string
+from .table import MCU_KERNELS
 
 
 @dataclass(frozen=True)
@@ -51,21 +50,22 @@ def generate(graph: Graph, plan: ArenaPlan, caller_inputs: bool = False) -> CMod
     ctx = EmitContext(plan)
     if caller_inputs:
         ctx.caller_inputs = {v.name: i for i, v in enumerate(graph.inputs)}
-    steps, missing = [], []
+    steps, missing, lacked = [], [], set()
     for node in graph.nodes:
-        emit = EMITTERS.get(node.op)
-        if emit is None:
+        kernel = MCU_KERNELS.get(node.op)
+        if kernel is None:
             missing.append(f"{node_label(node)!r}: no MCU kernel for {node.op.name}")
+            lacked.add(node.op.name)
             continue
         try:
-            steps.append(Step(node.name, node.op.name, emit(node, ctx)))
+            steps.append(Step(node.name, node.op.name, kernel.emitter(node)(node, ctx)))
         except Unsupported as why:
             missing.append(f"{node_label(node)!r}: {why}")
     for v in [*graph.inputs, *graph.outputs]:
         if v.is_constant or C_TYPES.get(v.dtype) is None:
             missing.append(f"graph input/output {v.name!r} ({v.type}) must be a {'/'.join(map(str, C_TYPES))} tensor")
     if missing:
-        ops = sorted({line.split(": no MCU kernel for ")[1] for line in missing if "no MCU kernel" in line})
+        ops = sorted(lacked)
         head = f"the MCU backend cannot compile model {graph.name!r}"
         head += f" (ops it lacks: {', '.join(ops)})" if ops else ""
         raise TargetError(head + ":\n  " + "\n  ".join(missing) + "\nUse --target reference, or rewrite these nodes.")

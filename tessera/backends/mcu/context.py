@@ -4,12 +4,14 @@ tables (weights, geometry arrays) that go to flash."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from tessera.ir.dtypes import DType
 from tessera.ir.graph import Node, Value
+from tessera.ir.ops._spatial import Window
 from tessera.passes.memory.arena import ArenaPlan
 
 from .names import CNames
@@ -135,3 +137,31 @@ def collapse(dims: list[int], *strides: list[int]) -> tuple[list[int], list[list
 
 def node_label(node: Node) -> str:
     return f"{node.op.name} {node.name}"
+
+
+def float_literal(x: float) -> str:
+    """A float32 literal that reads back exactly."""
+    v = float(np.float32(x))
+    if np.isnan(v):
+        return '__builtin_nanf("")'
+    if np.isinf(v):
+        return "__builtin_inff()" if v > 0 else "(-__builtin_inff())"
+    return f"{v.hex()}f"
+
+
+def plane_geometry(x: Value, win: Window) -> dict[str, int]:
+    """The 2-D window of a 1-D or 2-D spatial op (1-D runs as height 1)."""
+    if len(win.kernel) == 1:
+        win = Window((1, *win.kernel), (1, *win.strides), (1, *win.dilations), (0, *win.pads_begin),
+                     (0, *win.pads_end), (1, *win.out))  # fmt: skip
+    if len(win.kernel) != 2:
+        raise Unsupported(f"{len(win.kernel)}-D windows are not supported (1-D and 2-D are)")
+    h, w = (1, x.shape[2]) if x.type.rank == 3 else x.shape[2:4]
+    return {
+        "h": h, "w": w, "oh": win.out[0], "ow": win.out[1], "kh": win.kernel[0], "kw": win.kernel[1],
+        "sh": win.strides[0], "sw": win.strides[1], "dh": win.dilations[0], "dw": win.dilations[1],
+        "ph": win.pads_begin[0], "pw": win.pads_begin[1], "pe_h": win.pads_end[0], "pe_w": win.pads_end[1],
+    }  # fmt: skip
+
+
+Emitter = Callable[[Node, EmitContext], str]

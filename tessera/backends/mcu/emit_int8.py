@@ -9,17 +9,27 @@ arrays, and for convolution and fully connected layers the input zero point fold
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 
 from tessera.ir.dtypes import DType
 from tessera.ir.graph import Node, Value
 from tessera.ir.ops import clip as clip_ops
-from tessera.ir.ops import conv, pooling, quantized, quantized_eltwise, quantized_nn, shape_ops, tensor
-from tessera.ir.ops.base import Op
+from tessera.ir.ops import conv, pooling, quantized_eltwise, quantized_nn, shape_ops
 
-from .context import EmitContext, Unsupported, broadcast_strides, collapse, contiguous_strides, numel
+from .context import (
+    EmitContext,
+    Unsupported,
+    broadcast_strides,
+    collapse,
+    contiguous_strides,
+    float_literal,
+    numel,
+    plane_geometry,
+)
 from .emit_linalg import _batched
-from .emitters import EMITTERS, Emitter, _f, _plane_geometry, emits
 
 I8, I32, F32 = DType.INT8, DType.INT32, DType.FLOAT32
 _INT32_MAX = 2**31 - 1
@@ -38,7 +48,7 @@ def _channels(node: Node, ctx: EmitContext, channels: int) -> str:
     return f"static const tk_qchannels q = {{{m}, {s}, {a['y_zero_point']}, {a['act_min']}, {a['act_max']}}};"
 
 
-def _stage(attrs: dict) -> str:
+def _stage(attrs: Mapping[str, Any]) -> str:
     """A tk_qstage initializer for a per-tensor output stage."""
     (m,), (s,) = attrs["multiplier"], attrs["shift"]
     return f"{{{m}, {s}, {attrs['y_zero_point']}, {attrs['act_min']}, {attrs['act_max']}}}"
@@ -58,13 +68,12 @@ def _folded_bias(node: Node, ctx: EmitContext, w: np.ndarray, x_zp: int) -> tupl
     return ctx.ints(f"{node.name}.bias", bias.tolist()), ctx.ints(f"{node.name}.bias_folded", folded.tolist())
 
 
-@emits(quantized_nn.QConv)
 def emit_qconv(node: Node, ctx: EmitContext) -> str:
     x, w, y = node.inputs[0], node.inputs[1], node.output
     if not w.is_constant or (len(node.inputs) == 3 and not node.inputs[2].is_constant):
         raise Unsupported("int8 convolution weights and bias must be constants")
     types = [v.type.with_dtype(F32) for v in node.inputs]
-    g = _plane_geometry(x, conv.Conv.geometry(types, quantized_nn.QConv.conv_attrs(node.attrs)))
+    g = plane_geometry(x, conv.Conv.geometry(types, quantized_nn.QConv.conv_attrs(node.attrs)))
     group, c, m = node.attrs["group"], x.shape[1], w.shape[0]
     x_zp = node.attrs["x_zero_point"]
     bias, folded = _folded_bias(node, ctx, np.asarray(w.data), x_zp)
@@ -88,7 +97,6 @@ def emit_qconv(node: Node, ctx: EmitContext) -> str:
     return _block(f"static const tk_qconv_geom g = {geom};", q, _batched(x.shape[0], call, batch))
 
 
-@emits(quantized_nn.QFullyConnected)
 def emit_qfc(node: Node, ctx: EmitContext) -> str:
     x, w, y = node.inputs[0], node.inputs[1], node.output
     if not w.is_constant or (len(node.inputs) == 3 and not node.inputs[2].is_constant):
@@ -107,7 +115,6 @@ def _binary_params(node: Node) -> str:
     return f"static const tk_qbinary p = {{{', '.join(map(str, fields))}, {_stage(a)}}};"
 
 
-@emits(quantized_nn.QMatMul)
 def emit_qmatmul(node: Node, ctx: EmitContext) -> str:
     a, b, y = node.inputs[0], node.inputs[1], node.output
     a_shape = (1, *a.shape) if a.type.rank == 1 else a.shape
@@ -128,7 +135,6 @@ def emit_qmatmul(node: Node, ctx: EmitContext) -> str:
     return _block(_binary_params(node), f"for (int32_t b = 0; b < {count}; b++) {{\n    {call}\n}}")
 
 
-@emits(quantized_eltwise.QAdd, quantized_eltwise.QMul)
 def emit_qbinary(node: Node, ctx: EmitContext) -> str:
     a, b, y = node.inputs[0], node.inputs[1], node.output
     dims, (sa, sb) = collapse(list(y.shape), broadcast_strides(a.shape, y.shape), broadcast_strides(b.shape, y.shape))
@@ -141,12 +147,11 @@ def emit_qbinary(node: Node, ctx: EmitContext) -> str:
 
 
 def _pool_geom(node: Node, x: Value, act: tuple[int, int]) -> str:
-    g = _plane_geometry(x, pooling._pool_window(node.op.name, x.type, node.attrs))
+    g = plane_geometry(x, pooling._pool_window(node.op.name, x.type, node.attrs))
     fields = [x.shape[0] * x.shape[1], *(g[k] for k in ["h", "w", "oh", "ow", "kh", "kw", "sh", "sw", "dh", "dw"])]
     return "{" + ", ".join(map(str, [*fields, g["ph"], g["pw"], *act])) + "}"
 
 
-@emits(quantized_eltwise.QAveragePool)
 def emit_qavgpool(node: Node, ctx: EmitContext) -> str:
     x, y = node.inputs[0], node.output
     geom = _pool_geom(node, x, (node.attrs["act_min"], node.attrs["act_max"]))
@@ -154,7 +159,6 @@ def emit_qavgpool(node: Node, ctx: EmitContext) -> str:
     return _block(f"static const tk_qpool_geom g = {geom};", call)
 
 
-@emits(quantized.Requantize)
 def emit_requantize(node: Node, ctx: EmitContext) -> str:
     x, y = node.inputs[0], node.output
     call = f"tk_requantize_i8({ctx.ptr(x, I8)}, {ctx.ptr(y, I8)}, {numel(y.shape)}, {node.attrs['x_zero_point']}, &q);"
@@ -164,27 +168,26 @@ def emit_requantize(node: Node, ctx: EmitContext) -> str:
 def _per_tensor(node: Node) -> tuple[float, int]:
     scale = node.inputs[1]
     zp = node.inputs[2] if len(node.inputs) == 3 else None
-    if not scale.is_constant or scale.data.size != 1 or (zp is not None and not zp.is_constant):
+    zp_data = None if zp is None else zp.data
+    if scale.data is None or scale.data.size != 1 or (zp is not None and zp_data is None):
         raise Unsupported("only per-tensor constant scale and zero point are supported")
     if scale.dtype is not F32:
         raise Unsupported(f"scale {scale.name!r} is {scale.dtype.value}; the kernel takes float32")
-    return float(scale.data.reshape(())), 0 if zp is None else int(zp.data.reshape(()))
+    return float(scale.data.reshape(())), 0 if zp_data is None else int(zp_data.reshape(()))
 
 
-@emits(quantized.QuantizeLinear)
 def emit_quantize(node: Node, ctx: EmitContext) -> str:
     x, y = node.inputs[0], node.output
     if y.dtype is not I8:
         raise Unsupported(f"QuantizeLinear to {y.dtype.value}; the MCU kernel quantizes to int8")
     scale, zp = _per_tensor(node)
-    return f"tk_quantize_f32_i8({ctx.ptr(x, F32)}, {ctx.ptr(y, I8)}, {numel(y.shape)}, {_f(scale)}, {zp});"
+    return f"tk_quantize_f32_i8({ctx.ptr(x, F32)}, {ctx.ptr(y, I8)}, {numel(y.shape)}, {float_literal(scale)}, {zp});"
 
 
-@emits(quantized.DequantizeLinear)
 def emit_dequantize(node: Node, ctx: EmitContext) -> str:
     x, y = node.inputs[0], node.output
     scale, zp = _per_tensor(node)
-    return f"tk_dequantize_i8_f32({ctx.ptr(x, I8)}, {ctx.ptr(y, F32)}, {numel(y.shape)}, {_f(scale)}, {zp});"
+    return f"tk_dequantize_i8_f32({ctx.ptr(x, I8)}, {ctx.ptr(y, F32)}, {numel(y.shape)}, {float_literal(scale)}, {zp});"
 
 
 # ---- int8 forms of ops whose float emitters live in emitters.py ----------------------------------
@@ -197,16 +200,19 @@ def emit_maxpool_i8(node: Node, ctx: EmitContext) -> str:
     return _block(f"static const tk_qpool_geom g = {geom};", call)
 
 
+def _int8_bound(value: float | None, default: int) -> int:
+    return default if value is None else int(clip_ops._bound(value, np.dtype(np.int8)))
+
+
 def emit_clip_i8(node: Node, ctx: EmitContext) -> str:
     x, y = node.inputs[0], node.output
-    bound = lambda k, default: default if node.attrs[k] is None else int(clip_ops._bound(node.attrs[k], np.int8))  # noqa: E731
-    lo, hi = bound("min", -128), bound("max", 127)
+    lo, hi = _int8_bound(node.attrs["min"], -128), _int8_bound(node.attrs["max"], 127)
     return f"tk_clip_i8({ctx.ptr(x, I8)}, {ctx.ptr(y, I8)}, {numel(y.shape)}, {lo}, {hi});"
 
 
 def emit_transpose_i8(node: Node, ctx: EmitContext) -> str:
     x, y = node.inputs[0], node.output
-    perm = node.attrs["perm"] or tuple(reversed(range(x.type.rank)))
+    perm = shape_ops.Transpose.perm(x.type.rank, node.attrs)
     src = contiguous_strides(x.shape)
     dims, (strides,) = collapse(list(y.shape), [src[p] for p in perm])
     if len(dims) > 8:
@@ -225,19 +231,3 @@ def emit_concat_i8(node: Node, ctx: EmitContext) -> str:
         lines.append(f"tk_concat_part_i8({ctx.ptr(x, I8)}, {ctx.ptr(y, I8)}, {outer}, {inner}, {out_inner}, {offset});")
         offset += inner
     return "\n".join(lines)
-
-
-def _by_dtype(op: type[Op], int8: Emitter) -> None:
-    """Dispatch `op` on its first input's dtype: int8 to `int8`, anything else to the float emitter."""
-    float_emitter = EMITTERS[op]
-
-    def emit(node: Node, ctx: EmitContext) -> str:
-        return int8(node, ctx) if node.inputs[0].dtype is I8 else float_emitter(node, ctx)
-
-    EMITTERS[op] = emit
-
-
-_by_dtype(pooling.MaxPool, emit_maxpool_i8)
-_by_dtype(clip_ops.Clip, emit_clip_i8)
-_by_dtype(shape_ops.Transpose, emit_transpose_i8)
-_by_dtype(tensor.Concat, emit_concat_i8)

@@ -8,7 +8,7 @@ import numpy as np
 from tessera.ir.graph import Node
 from tessera.ir.ops import conv
 
-from .context import EmitContext, Unsupported, numel
+from .context import EmitContext, Unsupported, float_literal, numel, plane_geometry
 
 
 def _batched(n: int, body: str, strides: dict[str, int]) -> str:
@@ -20,12 +20,10 @@ def _batched(n: int, body: str, strides: dict[str, int]) -> str:
 
 
 def emit_conv(node: Node, ctx: EmitContext) -> str:
-    from .emitters import _plane_geometry
-
     x, w, y = node.inputs[0], node.inputs[1], node.output
     if not w.is_constant:
         raise Unsupported("convolution weights must be constants")
-    g = _plane_geometry(x, conv.Conv.geometry([v.type for v in node.inputs], node.attrs))
+    g = plane_geometry(x, conv.Conv.geometry([v.type for v in node.inputs], node.attrs))
     group, c, m = node.attrs["group"], x.shape[1], w.shape[0]
     bias = ctx.ptr(node.inputs[2]) if len(node.inputs) == 3 else "NULL"
     xin, yout, wt = ctx.ptr(x), ctx.ptr(y), ctx.ptr(w)
@@ -84,9 +82,8 @@ def emit_gemm(node: Node, ctx: EmitContext) -> str:
         shape = (1,) * (2 - c.type.rank) + c.shape
         sm, sn = (shape[1] if shape[0] != 1 else 0), (1 if shape[1] != 1 else 0)
         bias = ctx.ptr(c)
-    from .emitters import _f
-
-    return f"tk_gemm_nt_f32({lhs}, {w}, {bias}, {ctx.ptr(y)}, {m}, {n}, {k}, {_f(alpha)}, {_f(beta)}, {sm}, {sn});"
+    alpha_c, beta_c = float_literal(alpha), float_literal(beta)
+    return f"tk_gemm_nt_f32({lhs}, {w}, {bias}, {ctx.ptr(y)}, {m}, {n}, {k}, {alpha_c}, {beta_c}, {sm}, {sn});"
 
 
 def emit_matmul(node: Node, ctx: EmitContext) -> str:

@@ -3,19 +3,17 @@ positive steps) and InsertSlice (a tile written into a bigger tensor). Both are 
 axes are merged where both sides walk contiguously, and the innermost contiguous run is one tk_copy.
 
 InsertSlice is correct whether or not the planner puts its output over `dest` (in place): it copies
-dest to the output only when the arena plan gives them different offsets. Its in-place rule (output
-over `dest`, no workspace) is registered here, next to the kernel, so the chain dest0 -> InsertSlice
--> dest1 -> ... is one arena slot when the target plans in place."""
+dest to the output only when the arena plan gives them different offsets. Its in-place rule
+(inplace.py `insert_slice_rule`: output over `dest`, no workspace) makes the chain dest0 -> InsertSlice
+-> dest1 -> ... one arena slot when the target plans in place."""
 
 from __future__ import annotations
 
 from tessera.ir.graph import Node
 from tessera.ir.ops import tensor
 from tessera.ir.ops.tiling import InsertSlice
-from tessera.passes.memory.model import InPlace, register_inplace
 
 from .context import EmitContext, Unsupported, collapse, contiguous_strides, numel
-from .emitters import emits
 
 
 def _box_copy(dst: str, src: str, elem: int, dims: list[int], dst_strides: list[int], src_strides: list[int],
@@ -39,7 +37,6 @@ def _box_copy(dst: str, src: str, elem: int, dims: list[int], dst_strides: list[
     return "\n".join(lines)
 
 
-@emits(tensor.Slice)
 def emit_slice(node: Node, ctx: EmitContext) -> str:
     x, y = node.inputs[0], node.output
     bounds = [s.indices(d) for s, d in zip(tensor.Slice.slices(x.shape, node.attrs), x.shape)]
@@ -55,7 +52,6 @@ def emit_slice(node: Node, ctx: EmitContext) -> str:
                      offset, 0)  # fmt: skip
 
 
-@emits(InsertSlice)
 def emit_insert_slice(node: Node, ctx: EmitContext) -> str:
     src, y = node.inputs[-1], node.output
     out = ctx.ptr(y, None)
@@ -73,11 +69,3 @@ def emit_insert_slice(node: Node, ctx: EmitContext) -> str:
     elem = y.type.nbytes // numel(y.shape)
     copy = _box_copy(out, ctx.ptr(src, None), elem, list(src.shape), dst, contiguous_strides(src.shape), 0, offset)
     return head + "\n" + copy
-
-
-def insert_slice_rule(node: Node) -> InPlace | None:
-    """InsertSlice(dest, src) writes its output over dest (same bytes); the one-input form creates it."""
-    return InPlace(0) if len(node.inputs) == 2 else None
-
-
-register_inplace(InsertSlice.name, insert_slice_rule)

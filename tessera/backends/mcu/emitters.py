@@ -1,58 +1,32 @@
-"""One C emitter per op: node -> the C statements that run it. Each returns a string of statements
-(or raises Unsupported with the reason). EMITTERS is the table the code generator dispatches on."""
+"""C emitters for the float ops: node -> the C statements that run it. Each returns a string of
+statements (or raises Unsupported with the reason). Which op uses which emitter is the MCU kernel
+table's to say (table.py)."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import numpy as np
 
 from tessera.ir.dtypes import DType
 from tessera.ir.graph import Node
 from tessera.ir.ops import (
-    activation,
-    cast,
-    conv,
-    elementwise,
-    identity,
-    indexing,
-    linalg,
-    math_unary,
     normalization,
     pooling,
     reduce,
     shape_ops,
-    softmax,
-    tensor,
 )
-from tessera.ir.ops import clip as clip_ops
-from tessera.ir.ops._spatial import Window
-from tessera.ir.ops.base import Op
-from tessera.ir.types import TensorType
 
-from .context import C_TYPES, EmitContext, Unsupported, broadcast_strides, collapse, contiguous_strides, numel
-
-Emitter = Callable[[Node, EmitContext], str]
-EMITTERS: dict[type[Op], Emitter] = {}
-
-
-def emits(*ops: type[Op]) -> Callable[[Emitter], Emitter]:
-    def register(fn: Emitter) -> Emitter:
-        for op in ops:
-            EMITTERS[op] = fn
-        return fn
-
-    return register
-
-
-def _f(x: float) -> str:
-    """A float32 literal that reads back exactly."""
-    v = float(np.float32(x))
-    if np.isnan(v):
-        return '__builtin_nanf("")'
-    if np.isinf(v):
-        return "__builtin_inff()" if v > 0 else "(-__builtin_inff())"
-    return f"{v.hex()}f"
+from .context import (
+    C_TYPES,
+    EmitContext,
+    Emitter,
+    Unsupported,
+    broadcast_strides,
+    collapse,
+    contiguous_strides,
+    float_literal,
+    numel,
+    plane_geometry,
+)
 
 
 def _single_output(node: Node) -> None:
@@ -61,7 +35,6 @@ def _single_output(node: Node) -> None:
 
 
 # ---- data movement --------------------------------------------------------------------------------
-@emits(shape_ops.Reshape, shape_ops.Flatten, shape_ops.Squeeze, shape_ops.Unsqueeze, identity.Identity)
 def emit_copy(node: Node, ctx: EmitContext) -> str:
     x, y = node.inputs[0], node.output
     if ctx.aliased(node):
@@ -69,7 +42,6 @@ def emit_copy(node: Node, ctx: EmitContext) -> str:
     return f"tk_copy({ctx.ptr(y, None)}, {ctx.ptr(x, None)}, {y.type.nbytes}u);"
 
 
-@emits(identity.Dropout)
 def emit_dropout(node: Node, ctx: EmitContext) -> str:
     if any(o.users for o in node.outputs[1:]):
         raise Unsupported("the Dropout mask output is not supported")
@@ -79,7 +51,6 @@ def emit_dropout(node: Node, ctx: EmitContext) -> str:
     return f"tk_copy({ctx.ptr(y, None)}, {ctx.ptr(x, None)}, {y.type.nbytes}u);"
 
 
-@emits(cast.Cast, cast.CastLike)
 def emit_cast(node: Node, ctx: EmitContext) -> str:
     """Integer or bool to float32 / another integer (a mask input made float, as BERT does). A float to
     integer cast is refused: out-of-range and NaN values have no defined result in C."""
@@ -96,10 +67,9 @@ def emit_cast(node: Node, ctx: EmitContext) -> str:
     )
 
 
-@emits(shape_ops.Transpose)
 def emit_transpose(node: Node, ctx: EmitContext) -> str:
     x, y = node.inputs[0], node.output
-    perm = node.attrs["perm"] or tuple(reversed(range(x.type.rank)))
+    perm = shape_ops.Transpose.perm(x.type.rank, node.attrs)
     src = contiguous_strides(x.shape)
     dims, (strides,) = collapse(list(y.shape), [src[p] for p in perm])
     if len(dims) > 8:
@@ -108,7 +78,6 @@ def emit_transpose(node: Node, ctx: EmitContext) -> str:
     return f"tk_transpose_f32({ctx.ptr(x)}, {ctx.ptr(y)}, {len(dims)}, {d}, {s});"
 
 
-@emits(tensor.Concat)
 def emit_concat(node: Node, ctx: EmitContext) -> str:
     y = node.output
     axis = node.attrs["axis"] % y.type.rank
@@ -121,7 +90,6 @@ def emit_concat(node: Node, ctx: EmitContext) -> str:
     return "\n".join(lines)
 
 
-@emits(indexing.Gather)
 def emit_gather(node: Node, ctx: EmitContext) -> str:
     data, idx, y = node.inputs[0], node.inputs[1], node.output
     axis = node.attrs["axis"] % data.type.rank
@@ -131,21 +99,21 @@ def emit_gather(node: Node, ctx: EmitContext) -> str:
 
 
 # ---- elementwise ----------------------------------------------------------------------------------
-_BINARY = {elementwise.Add: "TK_ADD", elementwise.Sub: "TK_SUB", elementwise.Mul: "TK_MUL", elementwise.Div: "TK_DIV"}
+def binary(code: str) -> Emitter:
+    """The emitter of one tk_binary_f32 operation (`code`: TK_ADD, TK_SUB, TK_MUL, TK_DIV), numpy broadcasting."""
+
+    def emit(node: Node, ctx: EmitContext) -> str:
+        a, b, y = node.inputs[0], node.inputs[1], node.output
+        strides = broadcast_strides(a.shape, y.shape), broadcast_strides(b.shape, y.shape)
+        dims, (sa, sb) = collapse(list(y.shape), *strides)
+        if len(dims) > 8:
+            raise Unsupported(f"broadcast over {len(dims)} axes after merging; the kernel takes up to 8")
+        args = [ctx.ints(f"{node.name}.{k}", v) for k, v in (("dims", dims), ("a", sa), ("b", sb))]
+        return f"tk_binary_f32({code}, {ctx.ptr(a)}, {ctx.ptr(b)}, {ctx.ptr(y)}, {len(dims)}, {', '.join(args)});"
+
+    return emit
 
 
-@emits(*_BINARY)
-def emit_binary(node: Node, ctx: EmitContext) -> str:
-    a, b, y = node.inputs[0], node.inputs[1], node.output
-    dims, (sa, sb) = collapse(list(y.shape), broadcast_strides(a.shape, y.shape), broadcast_strides(b.shape, y.shape))
-    if len(dims) > 8:
-        raise Unsupported(f"broadcast over {len(dims)} axes after merging; the kernel takes up to 8")
-    args = [ctx.ints(f"{node.name}.{k}", v) for k, v in (("dims", dims), ("a", sa), ("b", sb))]
-    op = _BINARY[node.op]
-    return f"tk_binary_f32({op}, {ctx.ptr(a)}, {ctx.ptr(b)}, {ctx.ptr(y)}, {len(dims)}, {', '.join(args)});"
-
-
-@emits(elementwise.Sum)
 def emit_sum(node: Node, ctx: EmitContext) -> str:
     """Sum of n inputs: y = x0 + x1, then y = y + x2, ... (in place on y, which is contiguous)."""
     y = node.output
@@ -162,50 +130,41 @@ def emit_sum(node: Node, ctx: EmitContext) -> str:
     return "\n".join(lines)
 
 
-_UNARY = {
-    activation.Relu: "TK_RELU",
-    activation.Sigmoid: "TK_SIGMOID",
-    activation.Tanh: "TK_TANH",
-    math_unary.Erf: "TK_ERF",
-    math_unary.Exp: "TK_EXP",
-    math_unary.Sqrt: "TK_SQRT",
-    math_unary.Neg: "TK_NEG",
-    activation.HardSwish: "TK_HARDSWISH",
-}
+def unary(code: str) -> Emitter:
+    """The emitter of one tk_unary_f32 function (`code`: TK_RELU, TK_HARDSWISH, ...): y[i] = f(x[i])."""
+
+    def emit(node: Node, ctx: EmitContext) -> str:
+        x, y = node.inputs[0], node.output
+        return f"tk_unary_f32({code}, {ctx.ptr(x)}, {ctx.ptr(y)}, {numel(y.shape)});"
+
+    return emit
 
 
-@emits(*_UNARY, activation.Gelu)
-def emit_unary(node: Node, ctx: EmitContext) -> str:
-    x, y = node.inputs[0], node.output
-    op = _UNARY.get(node.op) or ("TK_GELU_TANH" if node.attrs["approximate"] == "tanh" else "TK_GELU")
-    return f"tk_unary_f32({op}, {ctx.ptr(x)}, {ctx.ptr(y)}, {numel(y.shape)});"
+def emit_gelu(node: Node, ctx: EmitContext) -> str:
+    return unary("TK_GELU_TANH" if node.attrs["approximate"] == "tanh" else "TK_GELU")(node, ctx)
 
 
-@emits(clip_ops.Clip)
 def emit_clip(node: Node, ctx: EmitContext) -> str:
     x, y = node.inputs[0], node.output
-    lo, hi = _f(node.attrs["min"]), _f(node.attrs["max"])
+    lo, hi = float_literal(node.attrs["min"]), float_literal(node.attrs["max"])
     return f"tk_clip_f32({ctx.ptr(x)}, {ctx.ptr(y)}, {numel(y.shape)}, {lo}, {hi});"
 
 
-@emits(activation.LeakyRelu)
 def emit_leaky_relu(node: Node, ctx: EmitContext) -> str:
     x, y = node.inputs[0], node.output
-    return f"tk_leaky_relu_f32({ctx.ptr(x)}, {ctx.ptr(y)}, {numel(y.shape)}, {_f(node.attrs['alpha'])});"
+    return f"tk_leaky_relu_f32({ctx.ptr(x)}, {ctx.ptr(y)}, {numel(y.shape)}, {float_literal(node.attrs['alpha'])});"
 
 
-@emits(activation.HardSigmoid)
 def emit_hard_sigmoid(node: Node, ctx: EmitContext) -> str:
     x, y = node.inputs[0], node.output
-    alpha, beta = _f(node.attrs["alpha"]), _f(node.attrs["beta"])
+    alpha, beta = float_literal(node.attrs["alpha"]), float_literal(node.attrs["beta"])
     return f"tk_hard_sigmoid_f32({ctx.ptr(x)}, {ctx.ptr(y)}, {numel(y.shape)}, {alpha}, {beta});"
 
 
-@emits(reduce.ReduceMean, reduce.ReduceSum)
 def emit_reduce(node: Node, ctx: EmitContext) -> str:
     x, y = node.inputs[0], node.output
     rank = x.type.rank
-    axes = sorted(node.op.reduced_axes(rank, node.attrs))
+    axes = sorted(reduce.Reduce.reduced_axes(rank, node.attrs))
     if not axes:
         return emit_copy(node, ctx)
     moving = [a for a in axes if x.shape[a] != 1]
@@ -213,12 +172,12 @@ def emit_reduce(node: Node, ctx: EmitContext) -> str:
         raise Unsupported(f"reduction over non-adjacent axes {axes}; the kernel reduces one block of axes")
     lo, hi = (moving[0], moving[-1] + 1) if moving else (0, 0)
     outer, n, inner = numel(x.shape[:lo]), numel(x.shape[lo:hi]), numel(x.shape[hi:])
-    scale = _f(1.0 / numel(tuple(x.shape[a] for a in axes))) if node.op is reduce.ReduceMean else _f(1.0)
+    mean = node.op is reduce.ReduceMean
+    scale = float_literal(1.0 / numel(tuple(x.shape[a] for a in axes)) if mean else 1.0)
     return f"tk_reduce_sum_f32({ctx.ptr(x)}, {ctx.ptr(y)}, {outer}, {n}, {inner}, {scale});"
 
 
 # ---- normalization --------------------------------------------------------------------------------
-@emits(softmax.Softmax)
 def emit_softmax(node: Node, ctx: EmitContext) -> str:
     x, y = node.inputs[0], node.output
     axis = node.attrs["axis"] % x.type.rank
@@ -226,7 +185,6 @@ def emit_softmax(node: Node, ctx: EmitContext) -> str:
     return f"tk_softmax_f32({ctx.ptr(x)}, {ctx.ptr(y)}, {outer}, {x.shape[axis]}, {inner});"
 
 
-@emits(normalization.LayerNormalization)
 def emit_layernorm(node: Node, ctx: EmitContext) -> str:
     if any(o.users for o in node.outputs[1:]):
         raise Unsupported("the Mean and InvStdDev outputs are not supported")
@@ -237,26 +195,24 @@ def emit_layernorm(node: Node, ctx: EmitContext) -> str:
     for p in node.inputs[1:]:
         if numel(p.shape) == size:
             params.append(ctx.ptr(p))
-        elif p.is_constant:  # broadcast over the normalized axes: expand once, at compile time
+        elif p.data is not None:  # a constant broadcast over the normalized axes: expand once, at compile time
             full = np.broadcast_to(p.data, x.shape[axis:]).reshape(-1)
             params.append(ctx.weight(f"{p.name}.expanded", full))
         else:
             raise Unsupported(f"scale/bias {p.name!r} {p.type} varies across rows; the kernel takes one per row")
     bias = params[1] if len(params) > 1 else "NULL"
     rows = numel(x.shape[:axis])
-    eps = _f(node.attrs["epsilon"])
+    eps = float_literal(node.attrs["epsilon"])
     return f"tk_layernorm_f32({ctx.ptr(x)}, {params[0]}, {bias}, {ctx.ptr(y)}, {rows}, {size}, {eps});"
 
 
-@emits(normalization.BatchNormalization)
 def emit_batchnorm(node: Node, ctx: EmitContext) -> str:
     _single_output(node)
     x, y = node.inputs[0], node.output
     if not all(v.is_constant for v in node.inputs[1:5]):
         raise Unsupported("scale, bias, mean and variance must be constants")
     s, b, m, v = (np.asarray(p.data, dtype=np.float64) for p in node.inputs[1:5])
-    scale = s / np.sqrt(v + node.attrs["epsilon"])
-    shift = b - m * scale
+    scale, shift = normalization.BatchNormalization.affine(s, b, m, v, node.attrs["epsilon"])
     c = x.shape[1] if x.type.rank > 1 else 1
     sc, sh = ctx.weight(f"{node.name}.scale", scale), ctx.weight(f"{node.name}.shift", shift)
     inner = numel(x.shape[2:])
@@ -264,27 +220,11 @@ def emit_batchnorm(node: Node, ctx: EmitContext) -> str:
 
 
 # ---- pooling --------------------------------------------------------------------------------------
-def _plane_geometry(x: TensorType, win: Window) -> dict[str, int]:
-    """The 2-D window of a 1-D or 2-D spatial op (1-D runs as height 1)."""
-    if len(win.kernel) == 1:
-        win = Window((1, *win.kernel), (1, *win.strides), (1, *win.dilations), (0, *win.pads_begin),
-                     (0, *win.pads_end), (1, *win.out))  # fmt: skip
-    if len(win.kernel) != 2:
-        raise Unsupported(f"{len(win.kernel)}-D windows are not supported (1-D and 2-D are)")
-    h, w = (1, x.shape[2]) if x.type.rank == 3 else x.shape[2:4]
-    return {
-        "h": h, "w": w, "oh": win.out[0], "ow": win.out[1], "kh": win.kernel[0], "kw": win.kernel[1],
-        "sh": win.strides[0], "sw": win.strides[1], "dh": win.dilations[0], "dw": win.dilations[1],
-        "ph": win.pads_begin[0], "pw": win.pads_begin[1], "pe_h": win.pads_end[0], "pe_w": win.pads_end[1],
-    }  # fmt: skip
-
-
-@emits(pooling.MaxPool, pooling.AveragePool)
 def emit_pool(node: Node, ctx: EmitContext) -> str:
     if any(o.users for o in node.outputs[1:]):
         raise Unsupported("the MaxPool Indices output is not supported")
     x, y = node.inputs[0], node.output
-    g = _plane_geometry(x, pooling._pool_window(node.op.name, x.type, node.attrs))
+    g = plane_geometry(x, pooling._pool_window(node.op.name, x.type, node.attrs))
     include = int(node.attrs.get("count_include_pad", 0))
     fields = [
         x.shape[0] * x.shape[1],
@@ -296,17 +236,8 @@ def emit_pool(node: Node, ctx: EmitContext) -> str:
     return f"{{\n    static const tk_pool_geom g = {geom};\n    {kernel}(&g, {ctx.ptr(x)}, {ctx.ptr(y)});\n}}"
 
 
-@emits(pooling.GlobalAveragePool, pooling.GlobalMaxPool)
 def emit_global_pool(node: Node, ctx: EmitContext) -> str:
     x, y = node.inputs[0], node.output
     kind = "avg" if node.op is pooling.GlobalAveragePool else "max"
     planes = x.shape[0] * x.shape[1]
     return f"tk_global_{kind}pool_f32({ctx.ptr(x)}, {ctx.ptr(y)}, {planes}, {numel(x.shape[2:])});"
-
-
-# ---- convolution and matrix products --------------------------------------------------------------
-from .emit_linalg import emit_conv, emit_gemm, emit_matmul  # noqa: E402
-
-EMITTERS[conv.Conv] = emit_conv
-EMITTERS[linalg.Gemm] = emit_gemm
-EMITTERS[linalg.MatMul] = emit_matmul

@@ -1,7 +1,8 @@
-"""Which MCU kernels may write their output over an input (the planner's in-place rules).
+"""The MCU kernels' in-place rules: when a kernel may write its output over an input.
 
-Registered in tessera.passes.memory.model.INPLACE_RULES when the MCU backend is imported; the arena
-planner (`plan_arena(inplace=True)`) aliases a pair only where the node is the input's last reader.
+The kernel table (table.py) gives each op its rule; `tessera.backends.mcu.inplace_rules()` hands them
+to the arena planner (`plan_arena(inplace=rules)`), which aliases a pair only where the node is the
+input's last reader.
 Each rule below holds because of how its kernel walks memory (the emitters in emitters.py and
 emit_int8.py learn that their output aliases an input from `EmitContext.aliased`):
 
@@ -16,7 +17,8 @@ emit_int8.py learn that their output aliases an input from `EmitContext.aliased`
 - Reshape / Flatten / Squeeze / Unsqueeze / Identity / Dropout: the same bytes, so no copy at all;
 - depthwise Conv / QConv (group == C_in == C_out): one output plane into a workspace of Ho*Wo
   elements, then copied over output plane c, which only overlaps input planes <= c (already
-  consumed) when Ho*Wo <= H*W; any stride, padding and dilation.
+  consumed) when Ho*Wo <= H*W; any stride, padding and dilation;
+- InsertSlice(dest, src): its output over dest (the same bytes); the one-input form creates it.
 """
 
 from __future__ import annotations
@@ -24,12 +26,7 @@ from __future__ import annotations
 import math
 
 from tessera.ir.graph import Node, Value
-from tessera.passes.memory.model import InPlace, register_inplace
-
-UNARY_OPS = ("Relu", "Sigmoid", "Tanh", "Erf", "Exp", "Sqrt", "Neg", "HardSwish", "Gelu", "Clip", "LeakyRelu",
-             "HardSigmoid", "BatchNormalization", "Softmax", "Requantize")  # fmt: skip
-BINARY_OPS = ("Add", "Sub", "Mul", "Div", "QAdd", "QMul")
-VIEW_OPS = ("Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout")
+from tessera.passes.memory.model import InPlace
 
 
 def _same(v: Value, out: Value) -> bool:
@@ -41,7 +38,7 @@ def _extra_outputs_unused(node: Node) -> bool:
 
 
 def unary_rule(node: Node) -> InPlace | None:
-    """out[i] from x[i]: input 0 when it has the output's type."""
+    """out[i] from x[i] (or a row read whole before it is written): input 0 when it has the output's type."""
     if not node.inputs or not _extra_outputs_unused(node) or not _same(node.inputs[0], node.outputs[0]):
         return None
     return InPlace(0)
@@ -69,10 +66,6 @@ def quantize_rule(node: Node) -> InPlace | None:
     return InPlace(0)
 
 
-def layernorm_rule(node: Node) -> InPlace | None:
-    return unary_rule(node)
-
-
 def depthwise_rule(node: Node) -> InPlace | None:
     """Depthwise Conv / QConv, NC(H)W, when an output plane is no larger than an input plane."""
     x, w, out = node.inputs[0], node.inputs[1], node.outputs[0]
@@ -87,18 +80,6 @@ def depthwise_rule(node: Node) -> InPlace | None:
     return InPlace(0, workspace_bytes=out_plane * out.dtype.itemsize)
 
 
-def is_depthwise_inplace(node: Node) -> bool:
-    return node.op.name in ("Conv", "QConv") and depthwise_rule(node) is not None
-
-
-for _name in UNARY_OPS:
-    register_inplace(_name, unary_rule)
-for _name in BINARY_OPS:
-    register_inplace(_name, binary_rule)
-for _name in VIEW_OPS:
-    register_inplace(_name, view_rule)
-register_inplace("QuantizeLinear", quantize_rule)
-register_inplace("DequantizeLinear", quantize_rule)
-register_inplace("LayerNormalization", layernorm_rule)
-register_inplace("Conv", depthwise_rule)
-register_inplace("QConv", depthwise_rule)
+def insert_slice_rule(node: Node) -> InPlace | None:
+    """InsertSlice(dest, src) writes its output over dest (same bytes); the one-input form creates it."""
+    return InPlace(0) if len(node.inputs) == 2 else None

@@ -85,7 +85,7 @@ def c_comment(text: str, limit: int = 80) -> str:
 
 def c_string(text: str, limit: int = 80) -> str:
     """A C string literal (with its quotes) holding printable ASCII only, octal-escaped otherwise."""
-    out = []
+    out: list[str] = []
     for ch in text[:limit]:
         if ch in '\\"?' or not " " <= ch <= "~":
             out.extend(f"\\{b:03o}" for b in ch.encode())

@@ -41,7 +41,7 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
     return int(q), int(shift)
 
 
-def saturating_rounding_doubling_high_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def saturating_rounding_doubling_high_mul(a: np.ndarray, b: np.ndarray | int) -> np.ndarray:
     """gemmlowp SaturatingRoundingDoublingHighMul: (a * b * 2 + 2^31 rounding nudge) >> 32, with the
     single overflow case (INT32_MIN * INT32_MIN) saturated to INT32_MAX. The division by 2^31
     truncates toward zero as C's `/` does."""

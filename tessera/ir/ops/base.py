@@ -21,6 +21,7 @@ import numpy as np
 
 from tessera.errors import ShapeError
 from tessera.ir.dtypes import DType
+from tessera.ir.traits import Trait
 from tessera.ir.types import TensorType
 
 AttrValue = Any  # int | float | str | bool | DType | tuple[int, ...] | tuple[float, ...] | None
@@ -125,6 +126,13 @@ class Op:
     num_outputs: ClassVar[int] = 1  # most outputs a node may declare; -1: as many as it declares
     # True when the output depends on input types only (Shape, Size): the frontend folds it
     fold_from_types: ClassVar[bool] = False
+    # facts passes and backends query with `has` (tessera.ir.traits)
+    traits: ClassVar[frozenset[type[Trait]]] = frozenset()
+
+    @classmethod
+    def has(cls, trait: type[Trait]) -> bool:
+        """Whether the op declares `trait` or a trait derived from it (Elementwise is Pointwise)."""
+        return any(issubclass(t, trait) for t in cls.traits)
 
     # ---- semantics -------------------------------------------------------------------------------
     @classmethod

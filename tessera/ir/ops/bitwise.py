@@ -10,6 +10,7 @@ from tessera.errors import ShapeError
 from tessera.ir.ops._util import SIGNED_INTS, UNSIGNED_INTS, require_dtype
 from tessera.ir.ops.base import Attr, Attrs, Op, register
 from tessera.ir.ops.elementwise import BinaryOp
+from tessera.ir.traits import Elementwise
 from tessera.ir.types import TensorType
 
 INTS = SIGNED_INTS + UNSIGNED_INTS
@@ -43,6 +44,7 @@ class BitwiseXor(BitwiseOp):
 
 @register
 class BitwiseNot(Op):
+    traits = frozenset({Elementwise})
     name = "BitwiseNot"
 
     @classmethod

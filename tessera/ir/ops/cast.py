@@ -15,11 +15,13 @@ import numpy as np
 from tessera.errors import ShapeError
 from tessera.ir.ops._onnx_codes import DTYPE_TO_CODE, dtype_of_code
 from tessera.ir.ops.base import Attr, Attrs, Imported, OnnxNodeSpec, OnnxNodeView, Op, ignore_onnx_attrs, register
+from tessera.ir.traits import Elementwise
 from tessera.ir.types import TensorType
 
 
 @register
 class Cast(Op):
+    traits = frozenset({Elementwise})
     name = "Cast"
     attrs = {"to": Attr("dtype")}
 
@@ -49,6 +51,7 @@ class Cast(Op):
 class CastLike(Cast):
     """Cast to the dtype of the second ONNX input; exported as a Cast."""
 
+    traits = frozenset()  # the output's dtype comes from a second input of any shape
     name = "CastLike"
 
     @classmethod

@@ -10,6 +10,7 @@ import numpy as np
 from tessera.errors import ShapeError
 from tessera.ir.ops._util import NUMERIC, broadcast_shapes, require_dtype, same_dtype
 from tessera.ir.ops.base import Attr, Attrs, OnnxNodeSpec, Op, register
+from tessera.ir.traits import Elementwise
 from tessera.ir.types import TensorType
 
 
@@ -18,6 +19,7 @@ class Clip(Op):
     """min(max(x, min), max); an absent bound does not limit. When min > max every element becomes max.
     Bounds are held as floats, exact for every float bound and for integers up to 2**53."""
 
+    traits = frozenset({Elementwise})
     name = "Clip"
     attrs = {"min": Attr("float", optional=True), "max": Attr("float", optional=True)}
     static_inputs = {1: "min", 2: "max"}
@@ -65,6 +67,7 @@ def _bound(value: float, dtype: np.dtype) -> np.ndarray:
 class PRelu(Op):
     """x where x >= 0, slope * x elsewhere; slope broadcasts to X's shape (unidirectional)."""
 
+    traits = frozenset({Elementwise})
     name = "PRelu"
     min_inputs = max_inputs = 2
 

@@ -18,6 +18,7 @@ from tessera.errors import ShapeError
 from tessera.ir.ops._spatial import WINDOW_ATTRS, Window, array_type, per_axis, same_pads, window
 from tessera.ir.ops._util import FLOATS, require_dtype, same_dtype
 from tessera.ir.ops.base import Attr, Attrs, Op, register
+from tessera.ir.traits import Windowed
 from tessera.ir.types import TensorType
 
 
@@ -52,6 +53,7 @@ def _check_bias(op: str, inputs: Sequence[TensorType], channels: int) -> None:
 class Conv(Op):
     """Y = X * W (+ B): X (N, C, D...), W (M, C/group, K...), B (M,)."""
 
+    traits = frozenset({Windowed})
     name = "Conv"
     attrs = {**WINDOW_ATTRS, "group": Attr("int", 1)}
     min_inputs, max_inputs = 2, 3

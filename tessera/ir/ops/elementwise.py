@@ -14,6 +14,7 @@ from tessera.errors import ShapeError
 from tessera.ir.dtypes import DType
 from tessera.ir.ops._util import FLOATS, NUMERIC, broadcast_shapes, require_dtype, same_dtype
 from tessera.ir.ops.base import Attr, Attrs, Op, register
+from tessera.ir.traits import Elementwise
 from tessera.ir.types import TensorType
 
 # Called as cls.fn(a, b); typed loosely because mypy binds callable class variables like methods.
@@ -23,6 +24,7 @@ BinaryFn = Callable[..., np.ndarray]
 class BinaryOp(Op):
     """Two inputs of one dtype, broadcast; the result has that dtype. One MAC per output element."""
 
+    traits = frozenset({Elementwise})
     min_inputs = max_inputs = 2
     allowed: ClassVar[tuple[DType, ...]] = NUMERIC
     fn: ClassVar[BinaryFn]
@@ -124,6 +126,7 @@ class Pow(BinaryOp):
 class VariadicOp(Op):
     """One or more inputs of one dtype, all broadcast together; folded pairwise with `fn`."""
 
+    traits = frozenset({Elementwise})
     min_inputs, max_inputs = 1, -1
     allowed: ClassVar[tuple[DType, ...]] = NUMERIC
     fn: ClassVar[BinaryFn]

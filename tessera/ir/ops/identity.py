@@ -10,11 +10,13 @@ import numpy as np
 from tessera.errors import ShapeError
 from tessera.ir.dtypes import DType
 from tessera.ir.ops.base import Attr, Attrs, Imported, OnnxNodeSpec, OnnxNodeView, Op, register
+from tessera.ir.traits import Pointwise, View
 from tessera.ir.types import TensorType
 
 
 @register
 class Identity(Op):
+    traits = frozenset({View, Pointwise})
     name = "Identity"
 
     @classmethod
@@ -31,6 +33,7 @@ class Dropout(Op):
     """Inference-mode Dropout: the data passes through; the optional mask is all true.
     Training mode is refused at import (Tessera compiles for inference)."""
 
+    traits = frozenset({View})
     name = "Dropout"
     attrs = {"ratio": Attr("float", 0.5), "seed": Attr("int", optional=True)}
     static_inputs = {1: "ratio", 2: "training_mode"}

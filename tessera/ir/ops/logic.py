@@ -11,6 +11,7 @@ import numpy as np
 from tessera.ir.dtypes import DType
 from tessera.ir.ops._util import FLOATS, NUMERIC, broadcast_shapes, require_dtype, same_dtype
 from tessera.ir.ops.base import Attr, Attrs, Op, register
+from tessera.ir.traits import Elementwise
 from tessera.ir.types import TensorType
 
 BOOL = (DType.BOOL,)
@@ -19,6 +20,7 @@ BOOL = (DType.BOOL,)
 class CompareOp(Op):
     """Two inputs of one dtype, broadcast; the result is bool."""
 
+    traits = frozenset({Elementwise})
     min_inputs = max_inputs = 2
     allowed: ClassVar[tuple[DType, ...]] = NUMERIC
     fn: ClassVar[Callable[..., np.ndarray]]  # fn(a, b)
@@ -88,6 +90,7 @@ class Xor(CompareOp):
 
 @register
 class Not(Op):
+    traits = frozenset({Elementwise})
     name = "Not"
 
     @classmethod
@@ -104,6 +107,7 @@ class Not(Op):
 class Where(Op):
     """condition ? X : Y, all three broadcast together."""
 
+    traits = frozenset({Elementwise})
     name = "Where"
     min_inputs = max_inputs = 3
 
@@ -122,6 +126,8 @@ class Where(Op):
 
 class FloatTestOp(Op):
     """One float input; a bool result of the same shape."""
+
+    traits = frozenset({Elementwise})
 
     @classmethod
     def infer(cls, inputs: Sequence[TensorType], attrs: Attrs) -> list[TensorType]:

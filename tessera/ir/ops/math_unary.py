@@ -12,6 +12,7 @@ from tessera.ir.dtypes import DType
 from tessera.ir.ops import _erf
 from tessera.ir.ops._util import FLOATS, NUMERIC, SIGNED_INTS, require_dtype
 from tessera.ir.ops.base import Attrs, Op, register
+from tessera.ir.traits import Elementwise
 from tessera.ir.types import TensorType
 
 
@@ -20,6 +21,7 @@ class UnaryOp(Op):
     are computed in float32 and rounded once at the end, unless `widen_float16` is off. One MAC per
     element."""
 
+    traits = frozenset({Elementwise})
     allowed: ClassVar[tuple[DType, ...]] = FLOATS
     widen_float16: ClassVar[bool] = True
     fn: ClassVar[Callable[..., np.ndarray]]  # fn(x); loosely typed: mypy binds callable class vars

@@ -83,10 +83,18 @@ class BatchNormalization(Op):
             running_mean = mean * momentum + batch_mean * (1 - momentum)
             running_var = var * momentum + batch_var * (1 - momentum)
             return [y.astype(x.dtype), running_mean.astype(mean.dtype), running_var.astype(var.dtype)]
-        factor = scale.astype(work) / np.sqrt(var.astype(work) + eps)
-        shift = bias.astype(work) - mean.astype(work) * factor
+        factor, shift = cls.affine(scale.astype(work), bias.astype(work), mean.astype(work), var.astype(work), eps)
         y = x * _per_channel(factor, x.ndim, work) + _per_channel(shift, x.ndim, work)
         return [y.astype(x.dtype, copy=False)]
+
+    @classmethod
+    def affine(
+        cls, scale: np.ndarray, bias: np.ndarray, mean: np.ndarray, var: np.ndarray, epsilon: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Inference BN as a per-channel affine y = x * factor + shift, in the arrays' precision:
+        factor = scale / sqrt(var + epsilon), shift = bias - mean * factor."""
+        factor = scale / np.sqrt(var + epsilon)
+        return factor, bias - mean * factor
 
     @classmethod
     def macs(cls, inputs: Sequence[TensorType], outputs: Sequence[TensorType], attrs: Attrs) -> int:

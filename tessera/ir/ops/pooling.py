@@ -19,6 +19,7 @@ from tessera.ir.dtypes import DType
 from tessera.ir.ops._spatial import WINDOW_ATTRS, Window, array_type, window
 from tessera.ir.ops._util import FLOATS, require_dtype
 from tessera.ir.ops.base import Attr, Attrs, Op, register
+from tessera.ir.traits import Windowed
 from tessera.ir.types import TensorType
 
 POOL_ATTRS = {**WINDOW_ATTRS, "kernel_shape": Attr("ints"), "ceil_mode": Attr("int", 0)}
@@ -64,6 +65,7 @@ class MaxPool(Op):
     """Max over each window, padding excluded. Indices (optional output) are flat positions in X,
     row-major (storage_order=0) or column-major over the spatial axes (storage_order=1)."""
 
+    traits = frozenset({Windowed})
     name = "MaxPool"
     attrs = {**POOL_ATTRS, "storage_order": Attr("int", 0)}
     num_outputs = 2
@@ -117,6 +119,7 @@ class AveragePool(Op):
     """Mean over each window. count_include_pad=0 divides by the input positions in the window;
     1 also counts the pads (never the extra positions ceil_mode reads past them)."""
 
+    traits = frozenset({Windowed})
     name = "AveragePool"
     attrs = {**POOL_ATTRS, "count_include_pad": Attr("int", 0)}
 

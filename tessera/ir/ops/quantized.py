@@ -23,6 +23,7 @@ from tessera.ir.dtypes import DType
 from tessera.ir.ops._fixed_point import requantize
 from tessera.ir.ops._util import FLOATS, normalize_axis, require_dtype
 from tessera.ir.ops.base import Attr, Attrs, OnnxNodeSpec, Op, register
+from tessera.ir.traits import Elementwise, Pointwise
 from tessera.ir.types import TensorType
 
 TESSERA = "ai.tessera"
@@ -100,6 +101,7 @@ class QuantizeLinear(Op):
     """ONNX QuantizeLinear: y = saturate(round_half_even(x / y_scale) + y_zero_point), computed in
     float32; the zero point's dtype (int8, uint8 or int32; uint8 when absent) is the output dtype."""
 
+    traits = frozenset({Pointwise})
     name = "QuantizeLinear"
     attrs = {
         "axis": Attr("int", 1),
@@ -137,6 +139,7 @@ class QuantizeLinear(Op):
 class DequantizeLinear(Op):
     """ONNX DequantizeLinear: y = (x - x_zero_point) * x_scale, in the scale's float dtype."""
 
+    traits = frozenset({Pointwise})
     name = "DequantizeLinear"
     attrs = {"axis": Attr("int", 1), "block_size": Attr("int", 0)}
     min_inputs, max_inputs = 2, 3
@@ -167,6 +170,7 @@ class Requantize(Op):
     """int8 -> int8 to another (scale, zero point), TFLite's Requantize:
     y = clamp(MultiplyByQuantizedMultiplier(x - x_zero_point, multiplier, shift) + y_zero_point)."""
 
+    traits = frozenset({Elementwise})
     name = "Requantize"
     domain = TESSERA
     attrs = {"x_scale": Attr("float"), "x_zero_point": Attr("int"), **OUTPUT_ATTRS}

@@ -26,6 +26,7 @@ from tessera.ir.ops._util import broadcast_shapes, require_dtype
 from tessera.ir.ops.base import Attr, Attrs, Op, register
 from tessera.ir.ops.pooling import POOL_ATTRS, AveragePool, _broadcast, _offsets, _padded, _pool_window
 from tessera.ir.ops.quantized import OUTPUT_ATTRS, TESSERA, check_output_stage, output_stage
+from tessera.ir.traits import Elementwise, Windowed
 from tessera.ir.types import TensorType
 
 _OPERANDS = {
@@ -45,6 +46,7 @@ def _binary_type(op: str, inputs: Sequence[TensorType], attrs: Attrs) -> list[Te
 
 @register
 class QAdd(Op):
+    traits = frozenset({Elementwise})
     name = "QAdd"
     domain = TESSERA
     attrs = {
@@ -78,6 +80,7 @@ class QAdd(Op):
 
 @register
 class QMul(Op):
+    traits = frozenset({Elementwise})
     name = "QMul"
     domain = TESSERA
     attrs = {**_OPERANDS, **OUTPUT_ATTRS}
@@ -102,6 +105,7 @@ class QMul(Op):
 class QAveragePool(Op):
     """int8 average pool; x and y share `scale` / `zero_point`; count_include_pad is always 0."""
 
+    traits = frozenset({Windowed})
     name = "QAveragePool"
     domain = TESSERA
     attrs = {

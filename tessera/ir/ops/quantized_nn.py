@@ -26,6 +26,7 @@ from tessera.ir.ops.base import Attr, Attrs, Op, register
 from tessera.ir.ops.conv import Conv
 from tessera.ir.ops.linalg import MatMul
 from tessera.ir.ops.quantized import OUTPUT_ATTRS, TESSERA, check_output_stage, output_stage
+from tessera.ir.traits import Windowed
 from tessera.ir.types import TensorType
 
 _F64 = DType.FLOAT64
@@ -54,6 +55,7 @@ def _accumulate(product: np.ndarray, bias: np.ndarray | None, channel_axis: int)
 class QConv(Op):
     """int8 Conv (N, C, D...) * (M, C/group, K...) + int32 bias (M,), per-channel requantization."""
 
+    traits = frozenset({Windowed})
     name = "QConv"
     domain = TESSERA
     attrs = {

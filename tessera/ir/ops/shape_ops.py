@@ -11,6 +11,7 @@ import numpy as np
 from tessera.errors import ShapeError
 from tessera.ir.ops._util import normalize_axes
 from tessera.ir.ops.base import Attr, Attrs, Op, register
+from tessera.ir.traits import View
 from tessera.ir.types import TensorType
 
 
@@ -43,6 +44,7 @@ def reshape_dims(shape: tuple[int, ...], target: Sequence[int], allowzero: bool)
 
 @register
 class Reshape(Op):
+    traits = frozenset({View})
     name = "Reshape"
     attrs = {"shape": Attr("ints"), "allowzero": Attr("int", 0)}
     static_inputs = {1: "shape"}
@@ -60,6 +62,8 @@ class Reshape(Op):
 
 class Regroup(Op):
     """An op that only regroups dimensions: subclasses give `out_shape`; the data is a reshape."""
+
+    traits = frozenset({View})
 
     @classmethod
     def out_shape(cls, shape: tuple[int, ...], attrs: Attrs) -> tuple[int, ...]:

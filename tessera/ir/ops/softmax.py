@@ -16,6 +16,7 @@ class AxisOp(UnaryOp):
     """A float op along `axis` (default the last). float16 is computed in float16, step by step as
     ONNX's reference does: its float16 attention cases expect those roundings."""
 
+    traits = frozenset()  # not elementwise: the whole axis is read
     attrs = {"axis": Attr("int", -1)}
     widen_float16 = False
 

@@ -8,13 +8,15 @@ alignment) and an optional time limit (only solvers use it), and returns offsets
 - cp-sat: CP-SAT 2D no-overlap placement warm-started from best-fit, optimal when proven.
 The max load (the largest sum of aligned sizes live at one step) is a lower bound for every planner.
 
-In place (`inplace=True`): the kernel rules in tessera.passes.memory.model.INPLACE_RULES decide which
-node outputs overwrite an input (`inplace_aliases`). Each chain of such pairs is one group: every
-tensor in it gets the same offset, keeps its own size and lifetime (a staircase: a float input
-overwritten by its int8 quantization frees its other bytes at once), and the planners place the group
-as a unit. A rule's workspace gets a slot of its own, live at that node's step only. The plan's
-`peak_bytes` counts a group at each step once, at its largest member live there (unaligned): the same
-rule as the lower bound, so `ratio` still compares the arena with what the planner was asked to place."""
+In place (`inplace=rules`): a backend's kernel rules (an `InPlaceRules` mapping, e.g. the MCU target's
+`tessera.backends.mcu.inplace_rules()`) decide which node outputs overwrite an input
+(`inplace_aliases`). Each chain of such pairs is one group: every tensor in it gets the same offset,
+keeps its own size and lifetime (a staircase: a float input overwritten by its int8 quantization frees
+its other bytes at once), and the planners place the group as a unit. A rule's workspace gets a slot of
+its own, live at that node's step only. The plan's `peak_bytes` counts a group at each step once, at its
+largest member live there (unaligned): the same rule as the lower bound, so `ratio` still compares the
+arena with what the planner was asked to place.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from tessera.ir.graph import Graph, Node
 from tessera.ir.liveness import Lifetime, MemoryProfile, lifetimes, profile
 from tessera.passes.memory.best_fit import best_fit, group_placement, load_curve, max_load
 from tessera.passes.memory.cpsat_arena import Placement, cpsat
-from tessera.passes.memory.model import inplace_aliases
+from tessera.passes.memory.model import InPlaceRules, inplace_aliases
 
 Planner = Callable[..., dict[str, int] | Placement]
 
@@ -73,7 +75,7 @@ class ArenaPlan:
         peak = max(curve)
         at = curve.index(peak)
         live = [t for t in self.lifetimes if t.first <= at <= t.last]
-        size = {}
+        size: dict[str, int] = {}
         for t in live:
             root = self.slot_of(t.value)[0]
             size[root] = max(size.get(root, 0), t.size)
@@ -146,12 +148,12 @@ def plan_arena(
     alignment: int = 16,
     order: Sequence[Node] | None = None,
     time_limit_s: float | None = None,
-    inplace: bool = False,
+    inplace: InPlaceRules | None = None,
     external: Collection[str] = (),
 ) -> ArenaPlan:
     """Plan one arena for `graph` in `order` (default: its node order) with the planner `method`.
     `time_limit_s` bounds a solver planner (cp-sat; default 5 s); heuristics ignore it. `inplace`:
-    honour the kernels' in-place rules (INPLACE_RULES; see the module docstring). Tensors named in
+    the kernels' in-place rules to honour (None: every tensor its own slot; see the module docstring). Tensors named in
     `external` (graph inputs the caller keeps) get no place in the arena, and no kernel writes over
     them in place."""
     if method not in PLANNERS:
@@ -163,8 +165,8 @@ def plan_arena(
     aliases: dict[str, str] = {}
     workspaces: dict[str, str] = {}
     extra: list[Lifetime] = []
-    if inplace:
-        extra, aliases, workspaces = _inplace(graph, order, exact, external)
+    if inplace is not None:
+        extra, aliases, workspaces = _inplace(graph, order, exact, inplace, external)
     groups = chains(aliases)
     aligned = [Lifetime(t.value, up(t.size), t.first, t.last) for t in [*exact, *extra]]
     start = perf_counter()
@@ -199,13 +201,13 @@ def chains(aliases: Mapping[str, str]) -> list[tuple[str, ...]]:
 
 
 def _inplace(
-    graph: Graph, order: Sequence[Node] | None, exact: list[Lifetime], external: Collection[str] = ()
+    graph: Graph, order: Sequence[Node] | None, exact: list[Lifetime], rules: InPlaceRules, external: Collection[str]
 ) -> tuple[list[Lifetime], dict[str, str], dict[str, str]]:
     """(the workspaces' lifetimes; output -> input aliases, none over an `external` input;
     node -> workspace name)."""
     nodes = list(graph.nodes if order is None else order)
     step = {id(n): i for i, n in enumerate(nodes)}
-    found = [a for a in inplace_aliases(graph, nodes) if a.input.name not in external]
+    found = [a for a in inplace_aliases(graph, nodes, rules) if a.input.name not in external]
     aliases = {a.output.name: a.input.name for a in found}
     taken = {t.value for t in exact}
     workspaces: dict[str, str] = {}

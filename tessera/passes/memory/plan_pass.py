@@ -13,6 +13,7 @@ from tessera.ir.graph import Graph
 from tessera.ir.liveness import memory_profile
 from tessera.passes.base import Pass, PassResult, Report
 from tessera.passes.memory.arena import PLANNERS, plan_arena
+from tessera.passes.memory.model import InPlaceRules, inplace_rules_for
 from tessera.passes.registry import register_pass
 
 
@@ -54,8 +55,12 @@ class MemoryPlan(Pass):
     method: str = field(default="best-fit", metadata={"help": f"the arena planner: {', '.join(sorted(PLANNERS))}"})
     alignment: int = field(default=16, metadata={"help": "offset and size granularity in bytes (>= 1)"})
     time_limit_s: float = field(default=5.0, metadata={"help": "seconds the cp-sat planner may take (> 0)"})
-    inplace: bool = field(
-        default=False, metadata={"help": "honour the kernels' in-place rules (as the MCU target plans)"}
+    inplace: bool | None = field(
+        default=None,
+        metadata={"help": "honour the target's in-place rules; none: when the target has them (as the MCU build)"},
+    )
+    inplace_rules: InPlaceRules | None = field(
+        default=None, compare=False, repr=False, metadata={"cli": False, "bind": "inplace_rules"}
     )
 
     def __post_init__(self) -> None:
@@ -67,8 +72,9 @@ class MemoryPlan(Pass):
             raise PassError(f"memory-plan: time_limit_s must be > 0 seconds, got {self.time_limit_s}")
 
     def run(self, graph: Graph) -> PassResult:
-        plan = plan_arena(graph, self.method, self.alignment, time_limit_s=self.time_limit_s, inplace=self.inplace)
-        prof = plan.slot_profile() if self.inplace else memory_profile(graph)
+        rules = inplace_rules_for(self.name, self.inplace, self.inplace_rules)
+        plan = plan_arena(graph, self.method, self.alignment, time_limit_s=self.time_limit_s, inplace=rules)
+        prof = plan.slot_profile() if rules is not None else memory_profile(graph)
         report = ArenaReport(
             method=self.method,
             alignment=self.alignment,
@@ -84,7 +90,7 @@ class MemoryPlan(Pass):
             peak_node=graph.nodes[prof.peak_step].name if graph.nodes else "",
             peak_tensors=list(prof.peak_values),
             offsets=dict(plan.offsets),
-            inplace=self.inplace,
+            inplace=rules is not None,
             aliases=dict(plan.aliases),
         )
         return PassResult(graph, False, report)

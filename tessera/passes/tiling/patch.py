@@ -31,10 +31,12 @@ from tessera.ir.ops._spatial import Window
 from tessera.ir.ops.tensor import Slice
 from tessera.ir.ops.tiling import InsertSlice
 from tessera.ir.rewriter import Rewriter
+from tessera.ir.traits import Windowed
 from tessera.passes.base import Pass, PassResult, Report
 from tessera.passes.memory.arena import PLANNERS, plan_arena
+from tessera.passes.memory.model import InPlaceRules, inplace_rules_for
 from tessera.passes.registry import register_pass
-from tessera.passes.tiling.stage import WINDOWED, Region, grid_bounds, input_need, propagate, stage_of, windows
+from tessera.passes.tiling.stage import Region, grid_bounds, input_need, propagate, stage_of, windows
 
 SHORTLIST = 4  # candidates (best liveness peak first) that get a full arena plan
 
@@ -142,7 +144,7 @@ def candidate_cuts(graph: Graph) -> list[str]:
         if node.outputs[0].type.rank != 4 or min(node.outputs[0].shape[2:]) < 2:
             continue
         stage = stage_of(graph, node.outputs[0]) if len(node.outputs) == 1 else "multi-output"
-        if not isinstance(stage, str) and any(n.op in WINDOWED for n in stage):
+        if not isinstance(stage, str) and any(n.op.has(Windowed) for n in stage):
             out.append(node.output.name)
     return out
 
@@ -179,8 +181,12 @@ class PatchBased(Pass):
     count_inputs: bool = field(
         default=True, metadata={"help": "false: the graph inputs stay in the caller's buffers (MCU inputs=caller)"}
     )
-    inplace: bool = field(
-        default=True, metadata={"help": "score arenas with the kernels' in-place rules (as the MCU target plans)"}
+    inplace: bool | None = field(
+        default=None,
+        metadata={"help": "score arenas with the target's in-place rules; none: when the target has them"},
+    )
+    inplace_rules: InPlaceRules | None = field(
+        default=None, compare=False, repr=False, metadata={"cli": False, "bind": "inplace_rules"}
     )
 
     def __post_init__(self) -> None:
@@ -197,7 +203,8 @@ class PatchBased(Pass):
             raise PassError(f"patch-based: unknown planner {self.planner!r}; available: {', '.join(sorted(PLANNERS))}")
 
     def _arena(self, graph: Graph, external: list[str]) -> int:
-        return plan_arena(graph, self.planner, inplace=self.inplace, external=external).arena_bytes
+        rules = inplace_rules_for(self.name, self.inplace, self.inplace_rules)
+        return plan_arena(graph, self.planner, inplace=rules, external=external).arena_bytes
 
     def _too_costly(self, patched: Graph, macs_before: int) -> bool:
         if self.max_mac_overhead is None or not macs_before:

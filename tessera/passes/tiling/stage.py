@@ -1,9 +1,10 @@
 """The first stage of a CNN and its receptive fields, for patch-based inference (MCUNetV2).
 
-A stage is every node a cut tensor depends on, when all of them are spatial-local NCHW ops
-(convolutions and windowed pools of any stride, padding and groups; elementwise ops, activations,
-requantization, residual adds) fed only by graph inputs and constants, and when no tensor inside the
-stage is read outside it. Each output region of a node then needs one input region per input:
+A stage is every node a cut tensor depends on, when all of them are spatial-local NCHW ops (Windowed
+ops: convolutions and pools of any stride, padding and groups; Pointwise ops: elementwise arithmetic,
+activations, requantization, residual adds; see tessera.ir.traits) fed only by graph inputs and
+constants, and when no tensor inside the stage is read outside it. Each output region of a node then
+needs one input region per input:
 
     conv / pool: output rows [o0, o1) read rows [o0*s - p, (o1-1)*s - p + (k-1)*d + 1), clipped
     pointwise:   the same region
@@ -19,17 +20,11 @@ from dataclasses import dataclass
 
 from tessera.ir.dtypes import DType
 from tessera.ir.graph import Graph, Node, Value
-from tessera.ir.ops import quantized, quantized_eltwise, quantized_nn
+from tessera.ir.ops import quantized, quantized_nn
 from tessera.ir.ops._spatial import Window
 from tessera.ir.ops.conv import Conv
-from tessera.ir.ops.pooling import AveragePool, MaxPool, _pool_window
-from tessera.passes.memory.model import ELEMENTWISE_OPS
-
-WINDOWED = (Conv, quantized_nn.QConv, MaxPool, AveragePool, quantized_eltwise.QAveragePool)
-POINTWISE = ELEMENTWISE_OPS | {
-    "QAdd", "QMul", "Requantize", "QuantizeLinear", "DequantizeLinear", "Relu", "Clip", "HardSwish", "Sigmoid",
-    "Identity", "Cast",
-}  # fmt: skip
+from tessera.ir.ops.pooling import _pool_window
+from tessera.ir.traits import Pointwise, Windowed
 
 
 @dataclass(frozen=True)
@@ -73,13 +68,13 @@ def local_reason(node: Node) -> str | None:
     """None when `node` is a spatial-local op the patch pass can split; else why not."""
     if len(node.outputs) != 1 or node.output.type.rank != 4:
         return f"{node.op.name} {node.name!r} is not a single 4-D (NCHW) output"
-    if node.op in WINDOWED:
+    if node.op.has(Windowed):
         if node.attrs.get("ceil_mode"):
             return f"{node.op.name} {node.name!r} uses ceil_mode"
         if not all(v.is_constant for v in node.inputs[1:]):
             return f"{node.op.name} {node.name!r} has non-constant weights"
         return None
-    if node.op.name not in POINTWISE:
+    if not node.op.has(Pointwise):
         return f"{node.op.name} {node.name!r} is not spatial-local"
     out = node.output.shape
     for v in node.inputs:
@@ -147,7 +142,7 @@ def input_need(node: Node, out: Region, win: Window | None) -> tuple[Region, tup
 
 def windows(stage: Sequence[Node]) -> dict[int, Window | None]:
     """The window of every windowed stage node (None for pointwise ones), by node id."""
-    return {id(n): node_window(n) if n.op in WINDOWED else None for n in stage}
+    return {id(n): node_window(n) if n.op.has(Windowed) else None for n in stage}
 
 
 def propagate(stage: Sequence[Node], wins: dict[int, Window | None], cut: Value, out: Region) -> dict[int, Region]:

@@ -82,11 +82,11 @@ def test_cli_budget_flags(tmp_path, capsys) -> None:
 
 
 def test_arena_in_the_c_is_the_planners(tmp_path) -> None:
-    from tessera.backends.mcu import default_planner
+    from tessera.backends.mcu import default_planner, inplace_rules
     from tessera.passes.memory.arena import plan_arena
 
     result = tessera.compile(wide_graph(1000), target="mcu", out_dir=tmp_path / "o")
-    plan = plan_arena(result.graph, method=default_planner(), inplace=True)
+    plan = plan_arena(result.graph, method=default_planner(), inplace=inplace_rules())
     assert plan.aliases == {"add_one": "big_relu"}
     header = (tmp_path / "o" / "model.h").read_text()
     assert f"#define TESSERA_MODEL_ARENA_BYTES {plan.arena_bytes}u" in header

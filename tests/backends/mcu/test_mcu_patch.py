@@ -8,6 +8,7 @@ from _mcu_helpers import HOST_TOOLS, check_on, f32, node, require_tools
 from _patch_cnn import int8_cnn, int8_inputs, small_cnn
 
 import tessera
+from tessera.backends.mcu import inplace_rules
 from tessera.backends.reference import execute
 from tessera.errors import TargetError
 from tessera.ir import Graph
@@ -26,7 +27,7 @@ def test_slice_kernel_strided_and_clamped() -> None:
 
 
 def test_float_patched_cnn_on_host() -> None:
-    patch = get_pass("patch-based", cut="pool", grid=3)
+    patch = get_pass("patch-based", inplace_rules=inplace_rules(), cut="pool", grid=3)
     result = check_on(small_cnn(), passes=[patch])
     assert result.graph.op_counts()["InsertSlice"] == 9
     chain = result.artifact.cmodel.plan.slot_of("pool")  # the InsertSlice chain planned in place
@@ -39,7 +40,9 @@ def test_float_patched_cnn_on_host() -> None:
 def test_int8_patched_cnn_bit_exact_on_host(int8_io: bool) -> None:
     require_tools(HOST_TOOLS)
     graph = int8_cnn(int8_io=int8_io)
-    result = tessera.compile(graph, target="mcu", passes=[get_pass("patch-based", cut="dw2_i8", grid=2)])
+    result = tessera.compile(
+        graph, target="mcu", passes=[get_pass("patch-based", inplace_rules=inplace_rules(), cut="dw2_i8", grid=2)]
+    )
     feeds = int8_inputs(graph, 3)
     got = result.run(feeds, sanitize=not int8_io)  # ASan + UBSan once
     want = execute(graph, feeds)  # the unpatched int8 graph
@@ -50,10 +53,14 @@ def test_int8_patched_cnn_bit_exact_on_host(int8_io: bool) -> None:
 def test_memory_schedule_keeps_the_patch_order() -> None:
     """memory-schedule after patch-based must not raise the patched peak (patches stay depth-first)."""
     graph = small_cnn(24, 24, width=32)
-    patched = tessera.compile(graph.copy(), target="reference", passes=["patch-based"])
+    patched = tessera.compile(
+        graph.copy(), target="reference", passes=[get_pass("patch-based", inplace_rules=inplace_rules())]
+    )
     assert patched.reports[0].modified
     scheduled = tessera.compile(
-        graph.copy(), target="reference", passes=["patch-based", get_pass("memory-schedule", time_limit_s=2.0)]
+        graph.copy(),
+        target="reference",
+        passes=[get_pass("patch-based", inplace_rules=inplace_rules()), get_pass("memory-schedule", time_limit_s=2.0)],
     )
     from tessera.ir.liveness import memory_profile
 
@@ -65,7 +72,7 @@ def test_caller_inputs_leave_the_arena() -> None:
     arena shrinks by the input and the outputs stay bit-exact (host, ASan + UBSan)."""
     require_tools(HOST_TOOLS)
     graph = int8_cnn(int8_io=True)
-    patch = get_pass("patch-based", cut="dw2_i8", grid=2)
+    patch = get_pass("patch-based", inplace_rules=inplace_rules(), cut="dw2_i8", grid=2)
     arena = tessera.compile(graph.copy(), target="mcu", passes=[patch])
     caller = tessera.compile(graph.copy(), target="mcu", passes=[patch], target_options={"inputs": "caller"})
     image = graph.inputs[0]
@@ -79,16 +86,16 @@ def test_caller_inputs_leave_the_arena() -> None:
         tessera.compile(graph.copy(), target="mcu", passes=[], target_options={"inputs": "flash"})
 
 
-def test_no_kernel_writes_over_a_caller_held_input(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_kernel_writes_over_a_caller_held_input() -> None:
     """With a rule that lets QuantizeLinear overwrite its float input, the arena plan uses it for an
     input in the arena, never for one in the caller's buffer."""
     from tessera.passes.memory.arena import plan_arena
-    from tessera.passes.memory.model import INPLACE_RULES, InPlace
+    from tessera.passes.memory.model import InPlace
 
-    monkeypatch.setitem(INPLACE_RULES, "QuantizeLinear", lambda node: InPlace(0))
     graph = int8_cnn(int8_io=False)
+    rules = {**inplace_rules(), graph.nodes[0].op: lambda node: InPlace(0)}
     quantized = graph.nodes[0].output.name
     assert graph.nodes[0].op.name == "QuantizeLinear"
-    assert plan_arena(graph, inplace=True).aliases.get(quantized) == "image"
-    caller = plan_arena(graph, inplace=True, external=["image"])
+    assert plan_arena(graph, inplace=rules).aliases.get(quantized) == "image"
+    caller = plan_arena(graph, inplace=rules, external=["image"])
     assert quantized not in caller.aliases and "image" not in caller.offsets

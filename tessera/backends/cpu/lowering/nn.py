@@ -8,8 +8,17 @@ from tvm import relax
 from tessera.backends.cpu import conv_schedule, packed_conv
 from tessera.backends.cpu.lowering._ctx import Ctx, Rule, constant, prim
 from tessera.ir.ops._spatial import Window
+from tessera.ir.ops.base import Op
 from tessera.ir.ops.conv import Conv, ConvTranspose
-from tessera.ir.ops.pooling import _pool_window
+from tessera.ir.ops.linalg import Gemm, MatMul
+from tessera.ir.ops.normalization import (
+    BatchNormalization,
+    GroupNormalization,
+    InstanceNormalization,
+    LayerNormalization,
+)
+from tessera.ir.ops.pooling import LRN, AveragePool, GlobalAveragePool, GlobalMaxPool, MaxPool, _pool_window
+from tessera.ir.ops.softmax import Hardmax, LogSoftmax, Softmax
 
 R = relax.op
 _LAYOUTS = {1: ("NCW", "OIW"), 2: ("NCHW", "OIHW"), 3: ("NCDHW", "OIDHW")}
@@ -228,21 +237,21 @@ def _hardmax(ctx: Ctx, a: list[relax.Expr]) -> relax.Expr:
     return R.one_hot(index, prim(1, dtype), prim(0, dtype), ctx.out.shape[axis], axis=axis)
 
 
-RULES: dict[str, Rule] = {
-    "Conv": _conv,
-    "ConvTranspose": _conv_transpose,
-    "MaxPool": _pool("max"),
-    "AveragePool": _pool("avg"),
-    "GlobalAveragePool": _global_pool("mean"),
-    "GlobalMaxPool": _global_pool("max"),
-    "LRN": _lrn,
-    "BatchNormalization": _batch_norm,
-    "LayerNormalization": _layer_norm,
-    "InstanceNormalization": _instance_norm,
-    "GroupNormalization": _group_norm,
-    "Gemm": _gemm,
-    "MatMul": lambda ctx, a: R.matmul(a[0], a[1]),
-    "Softmax": _softmax("softmax"),
-    "LogSoftmax": _softmax("log_softmax"),
-    "Hardmax": _hardmax,
+RULES: dict[type[Op], Rule] = {
+    Conv: _conv,
+    ConvTranspose: _conv_transpose,
+    MaxPool: _pool("max"),
+    AveragePool: _pool("avg"),
+    GlobalAveragePool: _global_pool("mean"),
+    GlobalMaxPool: _global_pool("max"),
+    LRN: _lrn,
+    BatchNormalization: _batch_norm,
+    LayerNormalization: _layer_norm,
+    InstanceNormalization: _instance_norm,
+    GroupNormalization: _group_norm,
+    Gemm: _gemm,
+    MatMul: lambda ctx, a: R.matmul(a[0], a[1]),
+    Softmax: _softmax("softmax"),
+    LogSoftmax: _softmax("log_softmax"),
+    Hardmax: _hardmax,
 }

@@ -10,11 +10,24 @@ import numpy as np
 from tvm import relax
 
 from tessera.backends.cpu.lowering._ctx import Ctx, Rule, constant
+from tessera.ir.ops import reduce
+from tessera.ir.ops.base import Op
+from tessera.ir.ops.cast import Cast, CastLike
+from tessera.ir.ops.identity import ConstantOfShape, Dropout, Identity, Shape, Size
+from tessera.ir.ops.indexing import Gather, GatherElements, GatherND
+from tessera.ir.ops.layout import DepthToSpace, SpaceToDepth
 from tessera.ir.ops.pad import Pad
-from tessera.ir.ops.reduce import Reduce
+from tessera.ir.ops.reduce import ArgMax, ArgMin, Reduce
+from tessera.ir.ops.resize import Resize, Upsample
+from tessera.ir.ops.shape_ops import Flatten, Reshape, Squeeze, Transpose, Unsqueeze
+from tessera.ir.ops.tensor import Concat, Expand, Slice, Split, Tile
 from tessera.ir.ops.tiling import InsertSlice
 
 R = relax.op
+REDUCTIONS = (
+    reduce.ReduceSum, reduce.ReduceMean, reduce.ReduceMax, reduce.ReduceMin, reduce.ReduceProd, reduce.ReduceL1,
+    reduce.ReduceL2, reduce.ReduceSumSquare, reduce.ReduceLogSum, reduce.ReduceLogSumExp,
+)  # fmt: skip
 
 
 def _to_out_shape(ctx: Ctx, a: list[relax.Expr]) -> relax.Expr:
@@ -177,7 +190,7 @@ def _constant_like(ctx: Ctx, a: list[relax.Expr]) -> relax.Expr:
 def _resize(ctx: Ctx, a: list[relax.Expr]) -> relax.Expr:
     x = ctx.in_types[0]
     attrs = ctx.attrs
-    is_upsample = ctx.node.op.name == "Upsample"
+    is_upsample = ctx.node.op is Upsample
     if x.rank != 4 or x.shape[:2] != ctx.out.shape[:2]:
         raise ctx.unsupported("resizing other than the two spatial axes of an NCHW tensor")
     if not is_upsample and (attrs["antialias"] or attrs["keep_aspect_ratio_policy"] != "stretch"):
@@ -247,35 +260,34 @@ def _arg(fn: str) -> Rule:
     return rule
 
 
-RULES: dict[str, Rule] = {
-    "Identity": lambda ctx, a: a[0],
-    "Dropout": _dropout,
-    "Cast": _cast,
-    "CastLike": _cast,
-    "Reshape": _to_out_shape,
-    "Flatten": _to_out_shape,
-    "Squeeze": _to_out_shape,
-    "Unsqueeze": _to_out_shape,
-    "Expand": lambda ctx, a: R.broadcast_to(a[0], ctx.out.shape),
-    "Transpose": lambda ctx, a: R.permute_dims(a[0], ctx.attrs["perm"]),
-    "Concat": lambda ctx, a: R.concat(a, axis=ctx.attrs["axis"] % ctx.out.rank),
-    "Split": _split,
-    "Slice": _slice,
-    "ai.tessera::InsertSlice": _insert_slice,
-    "Pad": _pad,
-    "Tile": lambda ctx, a: R.tile(a[0], ctx.attrs["repeats"]),
-    "Gather": _gather,
-    "GatherElements": _gather_elements,
-    "GatherND": _gather_nd,
-    "DepthToSpace": _depth_to_space,
-    "SpaceToDepth": _space_to_depth,
-    "ConstantOfShape": _constant_like,
-    "Shape": _constant_like,
-    "Size": _constant_like,
-    "Resize": _resize,
-    "Upsample": _resize,
-    **{f"Reduce{k}": _reduce(k) for k in ("Sum", "Mean", "Max", "Min", "Prod", "L1", "L2", "SumSquare", "LogSum")},
-    "ReduceLogSumExp": _reduce("LogSumExp"),
-    "ArgMax": _arg("argmax"),
-    "ArgMin": _arg("argmin"),
+RULES: dict[type[Op], Rule] = {
+    Identity: lambda ctx, a: a[0],
+    Dropout: _dropout,
+    Cast: _cast,
+    CastLike: _cast,
+    Reshape: _to_out_shape,
+    Flatten: _to_out_shape,
+    Squeeze: _to_out_shape,
+    Unsqueeze: _to_out_shape,
+    Expand: lambda ctx, a: R.broadcast_to(a[0], ctx.out.shape),
+    Transpose: lambda ctx, a: R.permute_dims(a[0], ctx.attrs["perm"]),
+    Concat: lambda ctx, a: R.concat(a, axis=ctx.attrs["axis"] % ctx.out.rank),
+    Split: _split,
+    Slice: _slice,
+    InsertSlice: _insert_slice,
+    Pad: _pad,
+    Tile: lambda ctx, a: R.tile(a[0], ctx.attrs["repeats"]),
+    Gather: _gather,
+    GatherElements: _gather_elements,
+    GatherND: _gather_nd,
+    DepthToSpace: _depth_to_space,
+    SpaceToDepth: _space_to_depth,
+    ConstantOfShape: _constant_like,
+    Shape: _constant_like,
+    Size: _constant_like,
+    Resize: _resize,
+    Upsample: _resize,
+    **{op: _reduce(op.name.removeprefix("Reduce")) for op in REDUCTIONS},
+    ArgMax: _arg("argmax"),
+    ArgMin: _arg("argmin"),
 }

@@ -95,10 +95,10 @@ class Problem:
 
 def build_problem(graph: Graph, model: MemoryModel = PLAIN) -> Problem:
     """The graph's nodes and activation tensors, in its current order, under `model`."""
-    if model.kernel_inplace:
+    if model.kernel_inplace is not None:
         raise PassError(
-            "the schedulers do not model the kernels' in-place rules (MemoryModel(kernel_inplace=True)) yet; "
-            "schedule under the plain or HMCOS model and plan the arena with plan_arena(..., inplace=True)"
+            "the schedulers do not model the kernels' in-place rules (MemoryModel(kernel_inplace=...)) yet; "
+            "schedule under the plain or HMCOS model and plan the arena with plan_arena(..., inplace=rules)"
         )
     node_index = {id(n): i for i, n in enumerate(graph.nodes)}
     tensors = [*graph.inputs, *(o for n in graph.nodes for o in n.outputs)]
