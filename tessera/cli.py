@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from tessera import api
+from tessera.cli_targets import add_target_arguments, add_targets_command, target_options
 from tessera.errors import TesseraError
 from tessera.ir.graph import Graph
 from tessera.ir.summary import summarize
@@ -69,15 +70,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PASS.KEY=VALUE",
         help="an option of a pass named in --passes (repeatable), e.g. patch-based.max_grid=8",
     )
-    c.add_argument(
-        "--target-option",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="an option of the target (repeatable); `tessera targets` lists each target's options",
-    )
-    c.add_argument("--ram-kb", type=float, help="RAM budget in KiB (same as --target-option ram_kb=N)")
-    c.add_argument("--flash-kb", type=float, help="flash budget in KiB (same as --target-option flash_kb=N)")
+    add_target_arguments(c)
     c.add_argument("--quantize", choices=["int8"], help="append the quantize-int8 pass (needs --calibration)")
     c.add_argument(
         "--calibration",
@@ -85,9 +78,6 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE.npz",
         help="calibration inputs: one array per graph input, first axis = sample index",
     )
-    c.add_argument("--tune", type=int, metavar="TRIALS", help="cpu target: MetaSchedule trials (needs --tuning-db)")
-    c.add_argument("--tuning-db", metavar="PATH", help="cpu target: tuning database folder, reused across compiles")
-    c.add_argument("--threads", type=int, metavar="N", help="cpu target: worker threads at run time")
     c.set_defaults(func=_compile)
 
     c = model_cmd("schedule", "find a low-memory node order (peak, lower bound, arena) for a model as imported")
@@ -96,8 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--inplace", action="store_true", help="count HMCOS's in-place rule for elementwise ops")
     c.set_defaults(func=_schedule)
 
-    c = sub.add_parser("targets", help="list the compile targets and their options")
-    c.set_defaults(func=_list_targets)
+    add_targets_command(sub)
 
     c = sub.add_parser("demo", help=f"compile the bundled {DEMO_MODEL} model and print its report")
     c.add_argument("-o", "--out", type=Path, default=Path("tessera-demo"), help="output folder")
@@ -203,7 +192,7 @@ def _compile(args: argparse.Namespace) -> None:
         passes=passes,
         out_dir=args.out,
         input_shapes=_shapes(args.input_shape),
-        target_options=_target_options(args),
+        target_options=target_options(args),
         calibration=calibration,
     )
     _emit(args, result.to_dict(), result.render_text())
@@ -223,20 +212,6 @@ def _configured_passes(names: list[str], specs: list[str]) -> list[Any]:
             )
         options.setdefault(name, []).append(rest)
     return [get_pass(n, **parse_key_values(options[n], "--pass-option")) if n in options else n for n in names]
-
-
-def _target_options(args: argparse.Namespace) -> dict[str, Any]:
-    """--target-option pairs plus the friendlier target flags (--ram-kb, --tune, --threads, ...)."""
-    options = parse_key_values(args.target_option, "--target-option")
-    flags = {
-        "ram_kb": args.ram_kb,
-        "flash_kb": args.flash_kb,
-        "tune": args.tune,
-        "tuning_db": args.tuning_db,
-        "threads": args.threads,
-    }
-    options.update({k: v for k, v in flags.items() if v is not None})
-    return options
 
 
 def load_calibration(path: Path) -> list[dict[str, np.ndarray]]:
@@ -295,16 +270,6 @@ def _list_passes(args: argparse.Namespace) -> None:
     from tessera.passes import available_passes
 
     print("\n".join(available_passes()))
-
-
-def _list_targets(args: argparse.Namespace) -> None:
-    from tessera.backends.targets import available_targets, get_target
-
-    for name in available_targets():
-        target = get_target(name)
-        print(f"{name}: {target.description}")
-        for key, help in target.options.items():
-            print(f"  {key}: {help}")
 
 
 if __name__ == "__main__":

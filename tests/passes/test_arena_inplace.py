@@ -119,9 +119,10 @@ def test_schedulers_refuse_the_kernel_rule_model() -> None:
 
 
 def test_memory_plan_pass_option() -> None:
+    from tessera.backends.mcu import inplace_rules
     from tessera.passes import get_pass
 
-    report = get_pass("memory-plan", inplace=True).run(_graph()).report
+    report = get_pass("memory-plan", inplace=True, inplace_rules=inplace_rules()).run(_graph()).report
     assert report.inplace and len(report.aliases) == 3 and report.arena_bytes == 3200
     assert "aliases: 3" in report.render_text()
     assert not get_pass("memory-plan").run(_graph()).report.aliases

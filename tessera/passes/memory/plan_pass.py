@@ -1,18 +1,21 @@
 """The `memory-plan` pass: plan one arena for the graph's current node order and report it.
 
 It changes nothing in the graph (the order is the schedule; run `memory-schedule` first to lower the
-peak): the plan is data in the report, and backends that allocate an arena (MCU) call `plan_arena`
-with the same method on the final graph, so what the report says is what they allocate."""
+peak): the plan is data in the report. In a compile, the target lends the pass its kernels' in-place
+rules (the `inplace_rules` field is bound to them), so on the MCU target the pass plans in place as the
+target's own arena plan does; the figures the target built are its own report (`McuReport`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from tessera.errors import PassError
 from tessera.ir.graph import Graph
 from tessera.ir.liveness import memory_profile
 from tessera.passes.base import Pass, PassResult, Report
 from tessera.passes.memory.arena import PLANNERS, plan_arena
+from tessera.passes.memory.status import SolveStatus
 from tessera.passes.registry import register_pass
 
 
@@ -26,7 +29,7 @@ class ArenaReport(Report):
     ratio: float = 0.0  # arena / peak
     lower_bound_bytes: int = 0  # max load of the aligned sizes
     optimal: bool = False
-    status: str = ""
+    status: SolveStatus = SolveStatus.HEURISTIC
     time_s: float = 0.0
     peak_step: int = 0
     peak_node: str = ""
@@ -50,20 +53,25 @@ class ArenaReport(Report):
 class MemoryPlan(Pass):
     """Assign every activation an offset in one arena for the current order. `method`: a planner in
     PLANNERS (greedy-by-size, best-fit, cp-sat); `alignment`: offset and size granularity in bytes;
-    `time_limit_s`: the cp-sat planner's limit; `inplace`: honour the kernels' in-place rules (as the
-    MCU target does by default)."""
+    `time_limit_s`: the cp-sat planner's limit; `inplace`: honour the kernels' in-place rules
+    (`inplace_rules`, which a compile binds to the target's): None plans in place exactly when there are
+    rules (as the MCU target does by default), true requires them, false never plans in place."""
 
     name = "memory-plan"
     method: str = "best-fit"
     alignment: int = 16
     time_limit_s: float = 5.0
-    inplace: bool = False
+    inplace: bool | None = None
+    inplace_rules: Any = field(default=None, compare=False, repr=False, metadata={"cli": False, "bind": "inplace_rules"})
 
     def run(self, graph: Graph) -> PassResult:
         if self.method not in PLANNERS:
             raise PassError(f"memory-plan: unknown method {self.method!r}; available: {', '.join(sorted(PLANNERS))}")
-        plan = plan_arena(graph, self.method, self.alignment, time_limit_s=self.time_limit_s, inplace=self.inplace)
-        prof = plan.slot_profile() if self.inplace else memory_profile(graph)
+        rules = self._rules()
+        # plan_arena still reads the registered rules: it takes `inplace=rules` once they are its parameter
+        inplace = rules is not None
+        plan = plan_arena(graph, self.method, self.alignment, time_limit_s=self.time_limit_s, inplace=inplace)
+        prof = plan.slot_profile() if inplace else memory_profile(graph)
         report = ArenaReport(
             method=self.method,
             alignment=self.alignment,
@@ -79,7 +87,17 @@ class MemoryPlan(Pass):
             peak_node=graph.nodes[prof.peak_step].name if graph.nodes else "",
             peak_tensors=list(prof.peak_values),
             offsets=dict(plan.offsets),
-            inplace=self.inplace,
+            inplace=inplace,
             aliases=dict(plan.aliases),
         )
         return PassResult(graph, False, report)
+
+    def _rules(self) -> Any:
+        if self.inplace is False:
+            return None
+        if self.inplace and self.inplace_rules is None:
+            raise PassError(
+                "memory-plan: inplace=true needs the kernels' in-place rules, which come from the target: "
+                "compile for target 'mcu', or pass inplace_rules=tessera.backends.mcu.inplace_rules()"
+            )
+        return self.inplace_rules

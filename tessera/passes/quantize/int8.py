@@ -10,7 +10,7 @@ standard-normal inputs, which the report then flags as RANDOM.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tessera.errors import PassError
@@ -48,7 +48,7 @@ class QuantizeInt8(Pass):
     only those; their scale and zero point are in the report and Graph.io_qparams)."""
 
     name = "quantize-int8"
-    calibration: Sequence[Sample] | None = None
+    calibration: Sequence[Sample] | None = field(default=None, metadata={"cli": False, "bind": "calibration"})
     method: str = "minmax"
     percentile: float = 99.99
     random_calibration: int = 0
