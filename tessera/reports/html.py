@@ -34,6 +34,7 @@ class Compiled(Protocol):
     @property
     def target_report(self) -> Report: ...
 
+
 MAX_ITEMS = 12  # list and dict fields longer than this are cut in the pass tables
 
 STYLE = """
@@ -121,7 +122,7 @@ def _built(target: str, report: Report) -> list[str]:
 def _pass_table(records: Sequence[PassRecord]) -> list[str]:
     if not records:
         return ["<h2>Passes</h2><p>No passes ran.</p>"]
-    rows = [
+    rows: list[tuple[int | str, ...]] = [
         (
             i + 1,
             r.name,

@@ -23,9 +23,7 @@ class CpuOptions:
     )
     schedule: Literal["fixed", "tvm"] = field(
         default="fixed",
-        metadata={
-            "help": "kernels MetaSchedule did not tune: 'fixed' (parallel + vectorized) or 'tvm' (TVM's loops)"
-        },
+        metadata={"help": "kernels MetaSchedule did not tune: 'fixed' (parallel + vectorized) or 'tvm' (TVM's loops)"},
     )
 
     def __post_init__(self) -> None:

@@ -16,6 +16,7 @@ from tessera.errors import TargetError
 from tessera.ir.graph import Graph
 from tessera.passes.base import Report
 
+
 def _require_tvm() -> None:
     # TVM sizes its worker pool once, at first use, to half the logical cores (it assumes
     # hyperthreads): on a 2-core machine that is 1 worker, and config_threadpool cannot grow it later.

@@ -24,7 +24,8 @@ class McuOptions:
     flash_kb: float | None = field(
         default=None,
         metadata={
-            "help": f"flash budget in KiB for the weights; sizes link.ld (none: no check, link.ld {DEFAULT_FLASH_KB} KiB)",
+            "help": "flash budget in KiB for the weights; sizes link.ld "
+            f"(none: no check, link.ld {DEFAULT_FLASH_KB} KiB)",
             "flag": True,
         },
     )

@@ -74,7 +74,7 @@ class ArenaPlan:
         peak = max(curve)
         at = curve.index(peak)
         live = [t for t in self.lifetimes if t.first <= at <= t.last]
-        size = {}
+        size: dict[str, int] = {}
         for t in live:
             root = self.slot_of(t.value)[0]
             size[root] = max(size.get(root, 0), t.size)

@@ -62,7 +62,9 @@ class MemoryPlan(Pass):
     alignment: int = 16
     time_limit_s: float = 5.0
     inplace: bool | None = None
-    inplace_rules: Any = field(default=None, compare=False, repr=False, metadata={"cli": False, "bind": "inplace_rules"})
+    inplace_rules: Any = field(
+        default=None, compare=False, repr=False, metadata={"cli": False, "bind": "inplace_rules"}
+    )
 
     def run(self, graph: Graph) -> PassResult:
         if self.method not in PLANNERS:
