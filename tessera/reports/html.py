@@ -89,7 +89,8 @@ def _memory_glance(result: Compiled) -> list[str]:
     if plan is not None:
         label = f"memory-plan arena ({plan.method}{', in place' if plan.inplace else ''})"
         rows.append((label, f"{_bytes(plan.arena_bytes)}, {plan.ratio:.3f} x peak"))
-        rows.append(("weights + arena", _bytes(s.param_bytes + plan.arena_bytes)))
+        weights = built.weight_bytes if isinstance(built, McuReport) else s.param_bytes
+        rows.append(("weights + arena", _bytes(weights + plan.arena_bytes)))
     elif not isinstance(built, McuReport):
         rows.append(("activation arena", "not planned: add the memory-plan pass"))
     return ["<h2>Memory at a glance</h2>", _table(["", ""], rows, header=False)]
@@ -112,6 +113,8 @@ def _built(target: str, report: Report) -> list[str]:
     data = report.to_dict()
     out = [f"<h2>Built for {escape(target)}</h2>"]
     kernels = data.pop("kernel_instructions", None)
+    if "inplace_slots" in data:  # one slot per chain: the tensors that share it, first written first
+        data["inplace_slots"] = "; ".join(" = ".join(chain) for chain in data["inplace_slots"]) or "none"
     out.append(_table(["field", "value"], [(k, _value(v)) for k, v in data.items()]) if data else "<p>-</p>")
     if kernels:
         out.append(f"<details><summary>instructions of {len(kernels)} kernels (QEMU, profiled)</summary>")
@@ -165,7 +168,8 @@ def _memory_section(graph: Graph, records: Sequence[PassRecord]) -> list[str]:
         data = base64.b64encode(png).decode("ascii")
         out.append(f'<img alt="memory over time" src="data:image/png;base64,{data}">')
     peak_node = graph.nodes[prof.peak_step].name if graph.nodes else "-"
-    out.append(f"<p>Peak {_bytes(prof.peak_bytes)} at step {prof.peak_step} (node <code>{escape(peak_node)}</code>); ")
+    at = f"step {prof.peak_step} (node <code>{escape(peak_node)}</code>)"
+    out.append(f"<p>Liveness peak {_bytes(prof.peak_bytes)}, every tensor its own buffer, at {at}; ")
     out.append("live tensors at the peak, largest first:</p>")
     sizes = {t.value: t.size for t in lifetimes(graph)}
     out.append(_table(["tensor", "bytes"], [(v, f"{sizes[v]:,}") for v in prof.peak_values]))
