@@ -142,9 +142,9 @@ def measure(name: str, base: Any, mine: Any, no_alias: Any, qemu: bool, kernels:
 
 def run_qemu(result: Any, kernels: dict[str, list[int]], ram_kb: int) -> tuple[Any, str]:
     """Build for `ram_kb` of SRAM, run on QEMU (plain and profiled), compare with the reference."""
-    from tessera.backends.mcu import build
+    from tessera.backends.mcu import McuOptions, build
 
-    options = {"ram_kb": ram_kb, "flash_kb": BOARD_KB, "planner": default_planner(), "inplace": True}
+    options = McuOptions(ram_kb=ram_kb, flash_kb=BOARD_KB, planner=default_planner(), inplace=True)
     artifact = build(result.graph, options)
     inputs = random_inputs(result.graph, np.random.default_rng(0))
     got, stats = artifact.run_with_stats(inputs, on="qemu")

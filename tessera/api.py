@@ -20,7 +20,9 @@ from tessera.frontends.onnx_export import export_onnx as _export_onnx
 from tessera.frontends.onnx_import import load_onnx
 from tessera.ir.graph import Graph
 from tessera.ir.summary import ModelSummary, summarize
-from tessera.passes import DEFAULT_PIPELINE, Pass, PassManager, PassRecord, get_pass
+from tessera.options import bound_fields
+from tessera.passes import DEFAULT_PIPELINE, Pass, PassManager, PassRecord, Report, get_pass
+from tessera.passes.base import R, find_report
 from tessera.passes.quantize import QuantizeReport
 from tessera.passes.quantize.qdq import qdq_form
 from tessera.reports import render_html
@@ -80,7 +82,9 @@ def export_onnx(graph: Graph) -> onnx.ModelProto:
 
 @dataclass
 class CompileResult:
-    """What `compile` produced: the compiled graph, one record per pass, the files written."""
+    """What `compile` produced: the compiled graph, one record per pass, what the target built, and
+    the files written. `report(kind)` finds a report by type: the target's (e.g. McuReport) or a pass's
+    (e.g. ArenaReport)."""
 
     graph: Graph
     target: str
@@ -90,22 +94,38 @@ class CompileResult:
     out_dir: Path | None = None
     paths: dict[str, Path] = field(default_factory=dict)
 
+    @property
+    def target_report(self) -> Report:
+        """The target's figures for what it built (and ran, once `run` has)."""
+        return self.artifact.report()
+
+    def report(self, kind: type[R]) -> R | None:
+        built = self.target_report
+        return built if isinstance(built, kind) else find_report(self.reports, kind)
+
     def run(self, inputs: Mapping[str, np.ndarray], **options: Any) -> dict[str, np.ndarray]:
         """Run the built model on `inputs` (keyed by input name). Options are the target's own,
         e.g. `on="qemu"` for the MCU target."""
         return self.artifact.run(inputs, **options)
 
     def to_dict(self) -> dict[str, Any]:
+        built = self.target_report
         return {
             "target": self.target,
             "model": self.summary.to_dict(),
+            "built": {"report": type(built).__name__, **built.to_dict()},
             "passes": [r.to_dict() for r in self.reports],
             "out_dir": str(self.out_dir) if self.out_dir else None,
             "files": {k: str(v) for k, v in self.paths.items()},
         }
 
     def render_text(self) -> str:
-        lines = [f"compiled {self.graph.name} for target {self.target}", self.summary.render_text(), "passes:"]
+        lines = [f"compiled {self.graph.name} for target {self.target}", self.summary.render_text()]
+        built = self.target_report.render_text().strip()
+        if built:
+            lines.append(f"built for {self.target} (what the artifact allocates; the peak above counts no in-place):")
+            lines += [f"  {line}" for line in built.splitlines()]
+        lines.append("passes:")
         lines += [_record_line(r) for r in self.reports]
         if self.out_dir:
             lines.append(f"wrote {self.out_dir}: " + ", ".join(p.name for p in self.paths.values()))
@@ -129,49 +149,67 @@ def compile(
 
     passes: pass names or Pass objects, in order; None means the default pipeline.
     out_dir: where the target writes its files (written whole or not at all).
-    target_options: the target's own options (see `tessera targets`), checked before any work.
-    calibration: input dicts for the `quantize-int8` pass named in `passes`.
+    target_options: the target's own options (see `tessera targets`), Python values or CLI strings,
+    checked before any work.
+    calibration: input dicts for the pass that takes calibration data (`quantize-int8`).
+    The target's own analysis inputs (the MCU kernels' in-place rules) are bound into the passes that
+    take them (`memory-plan`), so they plan as the target builds.
     """
     tgt = get_target(target)
-    options = dict(target_options or {})
-    tgt.check_options(options)
+    options = tgt.make_options(target_options or {})
     graph = load(source, input_shapes, example_inputs=example_inputs, frontend=frontend).copy()
     if isinstance(passes, str):
         listed = [p for p in passes.split(",") if p]
         raise PassError(f"passes takes a list of pass names, not the string {passes!r}: write passes={listed!r}")
     names = DEFAULT_PIPELINE if passes is None else passes
-    pipeline = [_build_pass(p, calibration) for p in names]
-    if calibration is not None and not any(getattr(p, "name", None) == "quantize-int8" for p in pipeline):
+    inputs = dict(tgt.bindings(options))
+    if calibration is not None:
+        inputs["calibration"] = list(calibration)
+    pipeline = [bind_inputs(_build_pass(p), inputs) for p in names]
+    if calibration is not None and not any("calibration" in bound_fields(type(p)).values() for p in pipeline):
         raise PassError(
             "calibration data was given but passes has no 'quantize-int8'; add it, e.g. passes=[..., 'quantize-int8']"
         )
-    if not all(isinstance(p, Pass) for p in pipeline):
-        raise PassError("passes must be pass names or Pass objects")
     result = PassManager(pipeline, verify=verify).run(graph)
-    compiled = CompileResult(
-        result.graph, target, result.records, summarize(result.graph), tgt.build(result.graph, options)
-    )
+    built = tgt.build(result.graph, options)
+    compiled = CompileResult(result.graph, target, result.records, summarize(result.graph), built)
     if out_dir is not None:
-        with atomic_dir(out_dir) as tmp:
-            written = compiled.artifact.write(tmp)
-            write_json(tmp / "report.json", compiled.to_dict())
-            written["report"] = tmp / "report.json"
-            html = render_html(compiled, files=[p.name for p in written.values()] + ["report.html"])
-            (tmp / "report.html").write_text(html, encoding="utf-8")
-            written["report_html"] = tmp / "report.html"
-        compiled.out_dir = Path(out_dir)
-        compiled.paths = {k: compiled.out_dir / p.name for k, p in written.items()}
+        _write(compiled, Path(out_dir))
     return compiled
 
 
-def _build_pass(p: str | Pass, calibration: Iterable[Mapping[str, np.ndarray]] | None) -> Pass:
+def _build_pass(p: str | Pass) -> Pass:
     if isinstance(p, Pass):
-        if p.name == "quantize-int8" and calibration is not None and getattr(p, "calibration", None) is None:
-            return dataclasses.replace(p, calibration=list(calibration))  # type: ignore[type-var]
         return p
-    if p == "quantize-int8" and calibration is not None:
-        return get_pass(p, calibration=list(calibration))
+    if not isinstance(p, str):
+        raise PassError(f"passes must be pass names or Pass objects, got {p!r}")
     return get_pass(p)
+
+
+def bind_inputs(p: Pass, inputs: Mapping[str, Any]) -> Pass:
+    """`p` with its bound fields (metadata "bind") that are unset filled from compile's `inputs`."""
+    if not dataclasses.is_dataclass(p):
+        return p
+    values = {
+        name: inputs[bind]
+        for name, bind in bound_fields(type(p)).items()
+        if bind in inputs and getattr(p, name) is None
+    }
+    return dataclasses.replace(p, **values) if values else p  # type: ignore[type-var]
+
+
+def _write(compiled: CompileResult, out: Path) -> None:
+    """The artifact's files, report.json and report.html, written whole into `out`; the reports list
+    the final paths (they are written last, once every name is known)."""
+    with atomic_dir(out) as tmp:
+        written = compiled.artifact.write(tmp)
+        written["report"] = tmp / "report.json"
+        written["report_html"] = tmp / "report.html"
+        compiled.out_dir = out
+        compiled.paths = {k: out / p.name for k, p in written.items()}
+        write_json(written["report"], compiled.to_dict())
+        page = render_html(compiled, files=[p.name for p in compiled.paths.values()])
+        written["report_html"].write_text(page, encoding="utf-8")
 
 
 @dataclass

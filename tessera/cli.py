@@ -12,6 +12,7 @@ from typing import Any, cast
 import numpy as np
 
 from tessera import api, cli_passes
+from tessera.cli_targets import add_target_arguments, add_targets_command, target_options
 from tessera.errors import TesseraError
 from tessera.ir.graph import Graph
 from tessera.ir.summary import summarize
@@ -71,15 +72,7 @@ def _parser() -> argparse.ArgumentParser:
         help="an option of a pass named in --passes (repeatable), e.g. patch-based.max_grid=8; "
         "`tessera passes` lists each pass's options",
     )
-    c.add_argument(
-        "--target-option",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="an option of the target (repeatable); `tessera targets` lists each target's options",
-    )
-    c.add_argument("--ram-kb", type=float, help="RAM budget in KiB (same as --target-option ram_kb=N)")
-    c.add_argument("--flash-kb", type=float, help="flash budget in KiB (same as --target-option flash_kb=N)")
+    add_target_arguments(c)
     c.add_argument("--quantize", choices=["int8"], help="append the quantize-int8 pass (needs --calibration)")
     c.add_argument(
         "--calibration",
@@ -87,17 +80,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE.npz",
         help="calibration inputs: one array per graph input, first axis = sample index",
     )
-    c.add_argument("--tune", type=int, metavar="TRIALS", help="cpu target: MetaSchedule trials (needs --tuning-db)")
-    c.add_argument("--tuning-db", metavar="PATH", help="cpu target: tuning database folder, reused across compiles")
-    c.add_argument("--threads", type=int, metavar="N", help="cpu target: worker threads at run time")
     c.set_defaults(func=_compile)
 
     c = model_cmd("schedule", "find a low-memory node order (peak, lower bound, arena) for a model as imported")
     cli_passes.add_schedule_arguments(c)
     c.set_defaults(func=_schedule)
 
-    c = sub.add_parser("targets", help="list the compile targets and their options")
-    c.set_defaults(func=_list_targets)
+    add_targets_command(sub)
 
     c = sub.add_parser("demo", help=f"compile the bundled {DEMO_MODEL} model and print its report")
     c.add_argument("-o", "--out", type=Path, default=Path("tessera-demo"), help="output folder")
@@ -199,24 +188,10 @@ def _compile(args: argparse.Namespace) -> None:
         passes=passes,
         out_dir=args.out,
         input_shapes=_shapes(args.input_shape),
-        target_options=_target_options(args),
+        target_options=target_options(args),
         calibration=calibration,
     )
     _emit(args, result.to_dict(), result.render_text())
-
-
-def _target_options(args: argparse.Namespace) -> dict[str, Any]:
-    """--target-option pairs plus the friendlier target flags (--ram-kb, --tune, --threads, ...)."""
-    options = parse_key_values(args.target_option, "--target-option")
-    flags = {
-        "ram_kb": args.ram_kb,
-        "flash_kb": args.flash_kb,
-        "tune": args.tune,
-        "tuning_db": args.tuning_db,
-        "threads": args.threads,
-    }
-    options.update({k: v for k, v in flags.items() if v is not None})
-    return options
 
 
 def load_calibration(path: Path) -> list[dict[str, np.ndarray]]:
@@ -235,29 +210,6 @@ def load_calibration(path: Path) -> list[dict[str, np.ndarray]]:
     return [{k: a[i] for k, a in arrays.items()} for i in range(next(iter(counts.values())))]
 
 
-def parse_key_values(specs: list[str], flag: str) -> dict[str, Any]:
-    """KEY=VALUE pairs (`flag` names the option in errors); values that read as int, float or
-    true/false become those, and dashes in keys become underscores."""
-    options: dict[str, Any] = {}
-    for spec in specs:
-        key, sep, text = spec.partition("=")
-        if not sep or not key:
-            raise TesseraError(f"{flag} {spec!r} must look like KEY=VALUE")
-        options[key.replace("-", "_")] = _scalar(text)
-    return options
-
-
-def _scalar(text: str) -> Any:
-    if text.lower() in ("true", "false"):
-        return text.lower() == "true"
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
-
-
 def _schedule(args: argparse.Namespace) -> None:
     cli_passes.schedule_command(args, _load(args))
 
@@ -265,16 +217,6 @@ def _schedule(args: argparse.Namespace) -> None:
 def _demo(args: argparse.Namespace) -> None:
     result = api.compile(DEMO_MODEL, out_dir=args.out)
     _emit(args, result.to_dict(), result.render_text())
-
-
-def _list_targets(args: argparse.Namespace) -> None:
-    from tessera.backends.targets import available_targets, get_target
-
-    for name in available_targets():
-        target = get_target(name)
-        print(f"{name}: {target.description}")
-        for key, help in target.options.items():
-            print(f"  {key}: {help}")
 
 
 if __name__ == "__main__":

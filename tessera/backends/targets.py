@@ -1,45 +1,75 @@
 """Compile targets. A target builds a compiled graph once into an Artifact, which writes its files
-into a folder and, where the target runs on this machine, runs inputs. Targets join the table as
-backends land; each declares the options it takes (`compile(..., target_options={...})`)."""
+into a folder, reports what it built and, where the target runs on this machine, runs inputs.
+
+Each target names a frozen options dataclass (tessera.options's contract): `compile(...,
+target_options={...})` builds it with `Target.make_options` and `build(graph, options)` gets the typed
+instance. `bindings(options)` are the values the target lends the pipeline's passes (fields declaring
+`metadata={"bind": NAME}`, e.g. the MCU kernels' in-place rules), so a pass plans as the target builds."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 import numpy as np
 
 from tessera.backends.reference import execute
 from tessera.errors import TargetError
 from tessera.ir.graph import Graph
+from tessera.options import OptionInfo, describe, from_mapping
+from tessera.passes.base import Report
 
 Outputs = dict[str, np.ndarray]
+O = TypeVar("O")  # noqa: E741  (a target's options class)
 
 
 class Artifact(Protocol):
     """What a target built. `write` fills a fresh folder and returns the files by role; `run` takes
-    inputs keyed by tensor name (extra keywords are target-specific, e.g. `on="qemu"`)."""
+    inputs keyed by tensor name (extra keywords are target-specific, e.g. `on="qemu"`); `report` is
+    the target's own figures for what it built (and ran, once it has)."""
 
     def write(self, folder: Path) -> dict[str, Path]: ...
 
     def run(self, inputs: Mapping[str, np.ndarray], **options: Any) -> Outputs: ...
 
+    def report(self) -> Report: ...
+
+
+def no_bindings(options: Any) -> dict[str, Any]:
+    return {}
+
 
 @dataclass(frozen=True)
-class Target:
+class Target(Generic[O]):
     name: str
     description: str
-    build: Callable[[Graph, Mapping[str, Any]], Artifact]
-    options: Mapping[str, str] = field(default_factory=dict)  # option name -> what it does
+    build: Callable[[Graph, O], Artifact]
+    options: type[O]
+    bindings: Callable[[O], Mapping[str, Any]] = no_bindings  # bind name -> value for the passes
 
-    def check_options(self, options: Mapping[str, Any]) -> None:
-        unknown = sorted(set(options) - set(self.options))
-        if unknown:
-            known = ", ".join(f"{k} ({v})" for k, v in self.options.items()) or "none"
-            raise TargetError(f"target {self.name!r} has no option(s) {', '.join(unknown)}; its options: {known}")
+    def make_options(self, values: Mapping[str, Any]) -> O:
+        """The typed options from Python values or CLI strings; TargetError names a bad option."""
+        return from_mapping(self.options, values, owner=f"target {self.name!r}", error=TargetError)
+
+    def describe(self) -> list[OptionInfo]:
+        return describe(self.options)
+
+    def to_dict(self) -> dict[str, Any]:
+        options = [{"name": o.name, "type": o.type, "default": o.default, "help": o.help} for o in self.describe()]
+        return {"name": self.name, "description": self.description, "options": options}
+
+
+@dataclass(frozen=True)
+class ReferenceOptions:
+    """The reference target takes no options."""
+
+
+@dataclass
+class ReferenceReport(Report):
+    nodes: int = 0
 
 
 @dataclass(frozen=True)
@@ -60,25 +90,33 @@ class ReferenceArtifact:
             raise TargetError(f"the reference target takes no run options, got {', '.join(sorted(options))}")
         return execute(self.graph, inputs)
 
+    def report(self) -> ReferenceReport:
+        return ReferenceReport(nodes=len(self.graph.nodes))
 
-TARGETS: dict[str, Target] = {}
+
+TARGETS: dict[str, Target[Any]] = {}
 
 
-def register_target(target: Target) -> Target:
+def register_target(target: Target[O]) -> Target[O]:
     TARGETS[target.name] = target
     return target
+
+
+def _build_reference(graph: Graph, options: ReferenceOptions) -> ReferenceArtifact:
+    return ReferenceArtifact(graph)
 
 
 register_target(
     Target(
         "reference",
         "numpy reference executor; writes the compiled graph as model.onnx and graph.txt",
-        lambda graph, options: ReferenceArtifact(graph),
+        _build_reference,
+        ReferenceOptions,
     )
 )
 
 
-def get_target(name: str) -> Target:
+def get_target(name: str) -> Target[Any]:
     _load_backends()
     if name not in TARGETS:
         raise TargetError(f"unknown target {name!r}; available targets: {', '.join(sorted(TARGETS))}")

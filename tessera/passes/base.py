@@ -8,7 +8,7 @@ import enum
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from tessera.errors import PassError, VerificationError
 from tessera.ir.graph import Graph
@@ -87,6 +87,14 @@ class PassRecord:
         }
 
 
+R = TypeVar("R", bound=Report)
+
+
+def find_report(records: Sequence[PassRecord], kind: type[R]) -> R | None:
+    """The last report of type `kind` among `records` (e.g. `find_report(records, ArenaReport)`)."""
+    return next((r.report for r in reversed(records) if isinstance(r.report, kind)), None)
+
+
 @dataclass
 class PipelineResult:
     graph: Graph
@@ -95,6 +103,10 @@ class PipelineResult:
     @property
     def time_s(self) -> float:
         return sum(r.time_s for r in self.records)
+
+    def report(self, kind: type[R]) -> R | None:
+        """The last pass report of type `kind`, or None."""
+        return find_report(self.records, kind)
 
     def to_dict(self) -> dict[str, Any]:
         return {

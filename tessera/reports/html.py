@@ -1,22 +1,39 @@
 """A compile result as one self-contained HTML page (no external assets; the plot is an embedded
-PNG): model summary, memory at a glance, the pass table, each pass's report, and memory over time for
-the final order. Every name from the model is escaped."""
+PNG): model summary, memory at a glance, what the target built (its own figures), the pass table, each
+pass's report, and memory over time for the final order. Every name from the model is escaped.
+It renders from the data it is given (anything shaped like a CompileResult), looking reports up by type."""
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Iterable, Sequence
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from tessera.backends.mcu.report import McuReport
 from tessera.errors import PassError
 from tessera.ir.graph import Graph
 from tessera.ir.liveness import Lifetime, lifetimes, memory_profile
-from tessera.passes.base import PassRecord
+from tessera.ir.summary import ModelSummary
+from tessera.passes.base import PassRecord, Report, find_report
+from tessera.passes.memory.plan_pass import ArenaReport
 from tessera.reports.memory_plot import ArenaView, memory_png
 
-if TYPE_CHECKING:
-    from tessera.api import CompileResult
+
+class Compiled(Protocol):
+    """What the page is rendered from (tessera.api.CompileResult has these)."""
+
+    @property
+    def graph(self) -> Graph: ...
+    @property
+    def target(self) -> str: ...
+    @property
+    def summary(self) -> ModelSummary: ...
+    @property
+    def reports(self) -> list[PassRecord]: ...
+    @property
+    def target_report(self) -> Report: ...
+
 
 MAX_ITEMS = 12  # list and dict fields longer than this are cut in the pass tables
 
@@ -29,13 +46,14 @@ th { background: #f3f3f3; text-align: left; } td.n { text-align: right; font-var
 """
 
 
-def render_html(result: CompileResult, files: Sequence[str] = ()) -> str:
+def render_html(result: Compiled, files: Sequence[str] = ()) -> str:
     """The page for `result`; `files` are the names written next to it."""
     s = result.summary
     title = f"Tessera report: {s.name} for {result.target}"
     body = [f"<h1>{escape(title)}</h1>"]
     body += _summary(result)
     body += _memory_glance(result)
+    body += _built(result.target, result.target_report)
     body += _pass_table(result.reports)
     body += _pass_reports(result.reports)
     body += _memory_section(result.graph, result.reports)
@@ -47,7 +65,7 @@ def render_html(result: CompileResult, files: Sequence[str] = ()) -> str:
     )
 
 
-def _summary(result: CompileResult) -> list[str]:
+def _summary(result: Compiled) -> list[str]:
     s = result.summary
     rows = [("model", s.name), ("target", result.target), ("nodes", s.nodes)]
     rows += [(f"input {t.name}", f"{t.dtype}{list(t.shape)}") for t in s.inputs]
@@ -57,27 +75,57 @@ def _summary(result: CompileResult) -> list[str]:
     return ["<h2>Model</h2>", _table(["", ""], rows, header=False)]
 
 
-def _memory_glance(result: CompileResult) -> list[str]:
+def _memory_glance(result: Compiled) -> list[str]:
     s = result.summary
     rows: list[tuple[Any, ...]] = [
         ("weights (constants)", _bytes(s.param_bytes)),
         ("activations, all tensors summed", _bytes(s.activation_bytes)),
-        ("liveness peak of the final order", _bytes(s.activation_peak_bytes)),
+        ("liveness peak of the final order (every tensor its own buffer)", _bytes(s.activation_peak_bytes)),
     ]
-    plan = _last(result.reports, "memory-plan")
-    if plan is None:
+    built = result.target_report
+    if isinstance(built, McuReport):
+        rows += _mcu_rows(built)
+    plan = find_report(result.reports, ArenaReport)
+    if plan is not None:
+        label = f"memory-plan arena ({plan.method}{', in place' if plan.inplace else ''})"
+        rows.append((label, f"{_bytes(plan.arena_bytes)}, {plan.ratio:.3f} x peak"))
+        weights = built.weight_bytes if isinstance(built, McuReport) else s.param_bytes
+        rows.append(("weights + arena", _bytes(weights + plan.arena_bytes)))
+    elif not isinstance(built, McuReport):
         rows.append(("activation arena", "not planned: add the memory-plan pass"))
-    else:
-        r = plan.report.to_dict()
-        rows.append((f"activation arena ({r['method']})", f"{_bytes(r['arena_bytes'])}, {r['ratio']:.3f} x peak"))
-        rows.append(("weights + arena", _bytes(s.param_bytes + r["arena_bytes"])))
     return ["<h2>Memory at a glance</h2>", _table(["", ""], rows, header=False)]
+
+
+def _mcu_rows(r: McuReport) -> list[tuple[Any, ...]]:
+    """What the MCU target built: the arena in model.h, the weights in model_weights.c."""
+    code = _bytes(r.code_bytes) + ("" if r.code_measured else " (estimate; not built for the MCU)")
+    return [
+        (f"built arena (model.h; {r.planner}{', in place' if r.inplace else ''})", _bytes(r.arena_bytes)),
+        ("built in-place slots", f"{len(r.inplace_slots)} shared, {r.workspaces} workspaces"),
+        ("built RAM: arena + stack", _bytes(r.ram_bytes)),
+        ("built weights (model_weights.c)", _bytes(r.weight_bytes)),
+        ("built code", code),
+        ("built flash: weights + code", _bytes(r.flash_bytes)),
+    ]
+
+
+def _built(target: str, report: Report) -> list[str]:
+    data = report.to_dict()
+    out = [f"<h2>Built for {escape(target)}</h2>"]
+    kernels = data.pop("kernel_instructions", None)
+    if "inplace_slots" in data:  # one slot per chain: the tensors that share it, first written first
+        data["inplace_slots"] = "; ".join(" = ".join(chain) for chain in data["inplace_slots"]) or "none"
+    out.append(_table(["field", "value"], [(k, _value(v)) for k, v in data.items()]) if data else "<p>-</p>")
+    if kernels:
+        out.append(f"<details><summary>instructions of {len(kernels)} kernels (QEMU, profiled)</summary>")
+        out.append(_table(["node", "op", "instructions"], kernels) + "</details>")
+    return out
 
 
 def _pass_table(records: Sequence[PassRecord]) -> list[str]:
     if not records:
         return ["<h2>Passes</h2><p>No passes ran.</p>"]
-    rows = [
+    rows: list[tuple[int | str, ...]] = [
         (
             i + 1,
             r.name,
@@ -97,7 +145,7 @@ def _pass_reports(records: Sequence[PassRecord]) -> list[str]:
     out = ["<h2>Pass reports</h2>"] if records else []
     for i, r in enumerate(records):
         data = r.report.to_dict()
-        offsets = data.pop("offsets", None) if r.name == "memory-plan" else None
+        offsets = data.pop("offsets", None) if isinstance(r.report, ArenaReport) else None
         out.append(f"<h3>{i + 1}. {escape(r.name)}</h3>")
         out.append(_table(["field", "value"], [(k, _value(v)) for k, v in data.items()]) if data else "<p>-</p>")
         if offsets:
@@ -120,7 +168,8 @@ def _memory_section(graph: Graph, records: Sequence[PassRecord]) -> list[str]:
         data = base64.b64encode(png).decode("ascii")
         out.append(f'<img alt="memory over time" src="data:image/png;base64,{data}">')
     peak_node = graph.nodes[prof.peak_step].name if graph.nodes else "-"
-    out.append(f"<p>Peak {_bytes(prof.peak_bytes)} at step {prof.peak_step} (node <code>{escape(peak_node)}</code>); ")
+    at = f"step {prof.peak_step} (node <code>{escape(peak_node)}</code>)"
+    out.append(f"<p>Liveness peak {_bytes(prof.peak_bytes)}, every tensor its own buffer, at {at}; ")
     out.append("live tensors at the peak, largest first:</p>")
     sizes = {t.value: t.size for t in lifetimes(graph)}
     out.append(_table(["tensor", "bytes"], [(v, f"{sizes[v]:,}") for v in prof.peak_values]))
@@ -129,12 +178,12 @@ def _memory_section(graph: Graph, records: Sequence[PassRecord]) -> list[str]:
 
 def _arena_view(graph: Graph, records: Sequence[PassRecord]) -> tuple[ArenaView | None, str]:
     """The last memory-plan's arena if it still fits the final graph, else None and why."""
-    record = _last(records, "memory-plan")
-    if record is None:
+    report = find_report(records, ArenaReport)
+    if report is None:
         return None, "No arena plan: add the memory-plan pass to see the arena layout."
     from tessera.passes.memory.arena import ArenaPlan
 
-    r = record.report.to_dict()
+    r = report.to_dict()
     align = r["alignment"]
     spans = tuple(Lifetime(t.value, -(-t.size // align) * align, t.first, t.last) for t in lifetimes(graph))
     aliases = r.get("aliases") or {}
@@ -144,10 +193,6 @@ def _arena_view(graph: Graph, records: Sequence[PassRecord]) -> tuple[ArenaView 
     except PassError:
         return None, "The memory-plan arena no longer fits: a later pass changed the graph or its order."
     return ArenaView(r["method"], r["arena_bytes"], spans, r["offsets"]), ""
-
-
-def _last(records: Sequence[PassRecord], name: str) -> PassRecord | None:
-    return next((r for r in reversed(records) if r.name == name), None)
 
 
 def _table(

@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from tessera.backends.cpu.options import CpuOptions
 from tessera.backends.targets import Target, register_target
 from tessera.errors import TargetError
 from tessera.ir.graph import Graph
-
-OPTIONS = {
-    "tune": "MetaSchedule trials in total (default 0: untuned default schedules)",
-    "tuning_db": "folder of the tuning database; reused by later compiles (default: none kept)",
-    "threads": "worker threads at run time (default: one per core)",
-    "schedule": "kernels MetaSchedule did not tune: 'fixed' (parallel + vectorized, default) or 'tvm' (TVM's loops)",
-}
+from tessera.passes.base import Report
 
 
 def _require_tvm() -> None:
@@ -33,10 +28,27 @@ def _require_tvm() -> None:
         raise TargetError("the cpu target needs Apache TVM: pip install tessera[tvm]") from None
 
 
+@dataclass
+class CpuReport(Report):
+    """What the cpu target built: for which LLVM target, with which schedules and how many threads."""
+
+    llvm_target: str = ""
+    threads: int | None = None
+    schedule: str = "fixed"
+    tuning: dict[str, Any] | None = None  # the tuning summary when tune or tuning_db was given
+    tuning_line: str = ""
+
+    def render_text(self) -> str:
+        lines = [f"llvm target: {self.llvm_target}", f"threads: {self.threads or 'one per core'}"]
+        lines.append(f"schedules: {self.schedule}" + (f"; tuning: {self.tuning_line}" if self.tuning_line else ""))
+        return "\n".join(lines)
+
+
 @dataclass(frozen=True)
 class CpuArtifact:
     module: Any  # runtime.CpuModule
     tuning: Any = None  # tuning.TuningSummary | None
+    options: CpuOptions = field(default_factory=CpuOptions)
 
     def write(self, folder: Path) -> dict[str, Path]:
         return self.module.save(folder)
@@ -47,8 +59,14 @@ class CpuArtifact:
             raise TargetError(f"the cpu target's run takes only threads=N, got {', '.join(unknown)}")
         return self.module.run(inputs, threads=options.get("threads"))
 
+    def report(self) -> CpuReport:
+        summary = None if self.tuning is None else self.tuning.to_dict()
+        line = "" if self.tuning is None else self.tuning.line()
+        sig = self.module.signature
+        return CpuReport(sig.target, sig.threads, self.options.schedule, summary, line)
 
-def build(graph: Graph, options: Mapping[str, Any]) -> CpuArtifact:
+
+def build(graph: Graph, options: CpuOptions) -> CpuArtifact:
     _require_tvm()
     from tessera.backends.cpu import schedule
     from tessera.backends.cpu.build import compile_module, host_target
@@ -56,37 +74,18 @@ def build(graph: Graph, options: Mapping[str, Any]) -> CpuArtifact:
     from tessera.backends.cpu.runtime import CpuModule, Signature
     from tessera.backends.cpu.tuning import prepare, tune
 
-    trials, db, threads = _options(options)
-    fixed = _schedule_option(options)
-    target = host_target(threads)
+    fixed = options.schedule == "fixed"
+    target = host_target(options.threads)
     mod = lower(graph)
     summary = None
-    if trials or db:
-        mod, summary = tune(mod, target, trials, db)
+    if options.tune or options.tuning_db:
+        mod, summary = tune(mod, target, options.tune, options.tuning_db)
     elif fixed:
         mod = prepare(mod, target)
     if fixed:
         mod, _, _ = schedule.apply(mod)
     executable = compile_module(mod, target)
-    return CpuArtifact(CpuModule(executable, Signature.of(graph, str(target), threads)), summary)
-
-
-def _options(options: Mapping[str, Any]) -> tuple[int, str | None, int | None]:
-    trials, db, threads = options.get("tune", 0), options.get("tuning_db"), options.get("threads")
-    if not isinstance(trials, int) or isinstance(trials, bool) or trials < 0:
-        raise TargetError(f"cpu target option tune must be a non-negative trial count, got {trials!r}")
-    if threads is not None and (not isinstance(threads, int) or isinstance(threads, bool) or threads < 1):
-        raise TargetError(f"cpu target option threads must be a positive integer, got {threads!r}")
-    if trials and not db:
-        raise TargetError("cpu target option tune needs tuning_db=FOLDER to keep the tuning records")
-    return trials, None if db is None else str(db), threads
-
-
-def _schedule_option(options: Mapping[str, Any]) -> bool:
-    value = options.get("schedule", "fixed")
-    if value not in ("fixed", "tvm"):
-        raise TargetError(f"cpu target option schedule must be 'fixed' or 'tvm', got {value!r}")
-    return value == "fixed"
+    return CpuArtifact(CpuModule(executable, Signature.of(graph, str(target), options.threads)), summary, options)
 
 
 def load(folder: str | Path):  # -> runtime.CpuModule
@@ -102,6 +101,6 @@ CPU_TARGET = register_target(
         "cpu",
         "this machine's CPU through TVM Relax + LLVM (optionally MetaSchedule-tuned); writes model.so + model.json",
         build,
-        OPTIONS,
+        CpuOptions,
     )
 )

@@ -16,8 +16,12 @@ import numpy as np
 from tessera.errors import ExecutionError, TargetError
 from tessera.ir.graph import Graph
 
+from .analysis import McuAnalyses
 from .codegen import CModel
+from .options import McuOptions
 from .project import write_project
+from .report import McuReport, mcu_report
+from .stats import RunStats
 
 Outputs = dict[str, np.ndarray]
 QEMU_CMD = ["qemu-system-arm", "-M", "mps2-an386", "-cpu", "cortex-m4", "-nographic", "-semihosting",
@@ -27,40 +31,25 @@ PACKAGES = "apt-get install gcc make gcc-arm-none-eabi qemu-system-arm"
 
 
 @dataclass(frozen=True)
-class RunStats:
-    """What one run measured. On QEMU: instructions (SysTick under -icount, 40-instruction resolution),
-    per step when profiled, and the ELF's sizes."""
-
-    on: str
-    instructions: int | None
-    steps: tuple[tuple[str, str, int], ...] = ()  # (node, op, instructions)
-    text: int | None = None
-    data: int | None = None
-    bss: int | None = None
-
-    @property
-    def flash_bytes(self) -> int | None:
-        return None if self.text is None or self.data is None else self.text + self.data
-
-    @property
-    def ram_bytes(self) -> int | None:
-        return None if self.data is None or self.bss is None else self.data + self.bss
-
-
-@dataclass(frozen=True)
 class McuArtifact:
     graph: Graph
     cmodel: CModel
-    options: Mapping[str, Any]
+    options: McuOptions
+    analyses: McuAnalyses
     _builds: dict[tuple[str, bool, bool], tempfile.TemporaryDirectory[str]] = field(default_factory=dict, compare=False)
-    _last: list[RunStats] = field(default_factory=list, compare=False)
+    _runs: list[RunStats] = field(default_factory=list, compare=False)  # the last run on host and qemu, last last
 
     def write(self, folder: Path) -> dict[str, Path]:
         return write_project(self.cmodel, folder, self.options)
 
     @property
     def last_stats(self) -> RunStats | None:
-        return self._last[-1] if self._last else None
+        return self._runs[-1] if self._runs else None
+
+    def report(self) -> McuReport:
+        """The built figures; after a QEMU run also its code size and (profiled) instructions per kernel."""
+        qemu = [s for s in self._runs if s.on == "qemu"]
+        return mcu_report(self.analyses, self.cmodel, self.options, qemu[-1] if qemu else None)
 
     def run(self, inputs: Mapping[str, np.ndarray], **options: Any) -> Outputs:
         """Build (once per kind) and run. Options: on="host" (default) or "qemu"; sanitize=True
@@ -87,8 +76,7 @@ class McuArtifact:
         outputs, stats = self._unpack(out_file.read_bytes(), on, profile)
         if on == "qemu":
             stats = _with_sizes(stats, folder / "build" / "model.elf")
-        self._last.append(stats)
-        del self._last[:-1]
+        self._runs[:] = [s for s in self._runs if s.on != on] + [stats]
         return outputs, stats
 
     # ---- helpers ---------------------------------------------------------------------------------

@@ -4,13 +4,12 @@ the Makefile, a linker script sized by the RAM/flash budgets, and a README with 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from .budget import STACK_BYTES
 from .codegen import CModel, model_c, model_h, weights_c
 from .names import c_comment
+from .options import McuOptions
 
 HERE = Path(__file__).parent
 KERNEL_FILES = (
@@ -23,8 +22,6 @@ KERNEL_FILES = (
     "tessera_kernels_nn_int8.c",
 )
 PROJECT_FILES = ("Makefile", "main.c", "startup.c", "tessera_io.h", "tessera_io_host.c", "tessera_io_semihost.c")
-DEFAULT_RAM_KB = 256  # SRAM of the linker script when no ram_kb is given (a typical Cortex-M4 part)
-DEFAULT_FLASH_KB = 4096  # the MPS2 AN386 code memory
 
 
 def link_ld(ram_kb: float, flash_kb: float) -> str:
@@ -94,9 +91,8 @@ write inputs to `tessera_model_input(i)`, call `tessera_model_run()`, read `tess
 """
 
 
-def write_project(cm: CModel, folder: Path, options: Mapping[str, Any]) -> dict[str, Path]:
-    ram_kb = options.get("ram_kb") or DEFAULT_RAM_KB
-    flash_kb = options.get("flash_kb") or DEFAULT_FLASH_KB
+def write_project(cm: CModel, folder: Path, options: McuOptions) -> dict[str, Path]:
+    ram_kb, flash_kb = options.link_ram_kb, options.link_flash_kb
     wh, wc = weights_c(cm)
     texts = {
         "header": ("model.h", model_h(cm)),

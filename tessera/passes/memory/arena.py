@@ -30,6 +30,7 @@ from tessera.ir.liveness import Lifetime, MemoryProfile, lifetimes, profile
 from tessera.passes.memory.best_fit import best_fit, group_placement, load_curve, max_load
 from tessera.passes.memory.cpsat_arena import Placement, cpsat
 from tessera.passes.memory.model import InPlaceRules, inplace_aliases
+from tessera.passes.memory.status import SolveStatus
 
 Planner = Callable[..., dict[str, int] | Placement]
 
@@ -45,7 +46,7 @@ class ArenaPlan:
     offsets: Mapping[str, int]
     lifetimes: tuple[Lifetime, ...]
     lower_bound_bytes: int = 0  # max load of the aligned sizes: no planner can do better
-    status: str = "heuristic"  # "optimal" when arena == lower bound or a solver proved it
+    status: SolveStatus = SolveStatus.HEURISTIC  # optimal when arena == lower bound or a solver proved it
     time_s: float = 0.0  # planner time
     aliases: Mapping[str, str] = field(default_factory=dict)  # output -> the input it overwrites in place
     workspaces: Mapping[str, str] = field(default_factory=dict)  # node -> its workspace's name in offsets
@@ -89,7 +90,7 @@ class ArenaPlan:
 
     @property
     def optimal(self) -> bool:
-        return self.status == "optimal"
+        return self.status is SolveStatus.OPTIMAL
 
     @property
     def ratio(self) -> float:
@@ -176,7 +177,7 @@ def plan_arena(
     placement = found if isinstance(found, Placement) else Placement(found)
     size = max((placement.offsets[t.value] + t.size for t in aligned), default=0)
     bound = max(placement.lower_bound_bytes, max_load(aligned, groups))
-    status = "optimal" if size <= bound else placement.status
+    status = SolveStatus.OPTIMAL if size <= bound else SolveStatus(placement.status)
     steps = max(len(graph.nodes if order is None else order), 1)
     curve = load_curve([*exact, *extra], groups)
     peak = max(curve, default=0) if groups else profile([*exact, *extra], steps).peak_bytes

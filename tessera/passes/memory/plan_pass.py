@@ -1,8 +1,9 @@
 """The `memory-plan` pass: plan one arena for the graph's current node order and report it.
 
 It changes nothing in the graph (the order is the schedule; run `memory-schedule` first to lower the
-peak): the plan is data in the report, and backends that allocate an arena (MCU) call `plan_arena`
-with the same method on the final graph, so what the report says is what they allocate."""
+peak): the plan is data in the report. In a compile, the target lends the pass its kernels' in-place
+rules (the `inplace_rules` field is bound to them), so on the MCU target the pass plans in place as the
+target's own arena plan does; the figures the target built are its own report (`McuReport`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tessera.ir.liveness import memory_profile
 from tessera.passes.base import Pass, PassResult, Report
 from tessera.passes.memory.arena import PLANNERS, plan_arena
 from tessera.passes.memory.model import InPlaceRules, inplace_rules_for
+from tessera.passes.memory.status import SolveStatus
 from tessera.passes.registry import register_pass
 
 
@@ -27,7 +29,7 @@ class ArenaReport(Report):
     ratio: float = 0.0  # arena / peak
     lower_bound_bytes: int = 0  # max load of the aligned sizes
     optimal: bool = False
-    status: str = ""
+    status: SolveStatus = SolveStatus.HEURISTIC
     time_s: float = 0.0
     peak_step: int = 0
     peak_node: str = ""

@@ -10,6 +10,7 @@ from tessera.ir.rewriter import Rewriter
 from tessera.passes.base import Pass, PassResult, Report
 from tessera.passes.memory.model import MemoryModel, model_profile
 from tessera.passes.memory.schedule import SCHEDULERS, schedule
+from tessera.passes.memory.status import SolveStatus
 from tessera.passes.registry import register_pass
 
 
@@ -23,7 +24,7 @@ class ScheduleReport(Report):
     lower_bound_bytes: int = 0
     gap: float = 0.0
     optimal: bool = False
-    status: str = ""
+    status: SolveStatus = SolveStatus.HEURISTIC
     time_s: float = 0.0
     inplace: bool = False
     peak_tensors: list[str] = field(default_factory=list)
@@ -70,7 +71,7 @@ class MemorySchedule(Pass):
             lower_bound_bytes=result.lower_bound_bytes,
             gap=(after.peak_bytes - result.lower_bound_bytes) / after.peak_bytes if after.peak_bytes else 0.0,
             optimal=after.peak_bytes == result.lower_bound_bytes,
-            status=result.status if not keep else "kept-given-order",
+            status=SolveStatus(result.status) if not keep else SolveStatus.KEPT_GIVEN_ORDER,
             time_s=result.time_s,
             inplace=self.inplace,
             peak_tensors=list(after.peak_values),
