@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -96,7 +95,7 @@ def test_passes_json_lists_every_pass_with_its_options(capsys: pytest.CaptureFix
     steps = canonicalize["options"][0]
     assert steps["type"] == "list of str" and steps["default"][0] == "dce" and steps["help"]
     defaults = {o["name"]: o["default"] for o in next(p for p in passes if p["name"] == "patch-based")["options"]}
-    assert defaults == {f.name: f.default for f in dataclasses.fields(PatchBased)}
+    assert defaults == {f.name: f.default for f in cli_fields(PatchBased)}
 
 
 @pytest.fixture
