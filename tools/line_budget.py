@@ -1,6 +1,6 @@
 """Fail when a Python file tracked by git is longer than the budget (400 lines: split along a seam).
 
-Usage: python .ci/line_budget.py [--max N]. Prints every file over the budget and exits 1, else 0.
+Usage: python tools/line_budget.py [--max N]. Prints every file over the budget and exits 1, else 0.
 """
 
 from __future__ import annotations
