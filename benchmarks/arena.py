@@ -19,11 +19,7 @@ import tessera
 from tessera.ir.graph import Graph, Node
 from tessera.passes.memory import PLANNERS, memory_profile, plan_arena
 
-# ../shared/bench/graphs beside the checkout (worktrees sit one level deeper: search upwards)
-GRAPHS = next(
-    (p / "shared" / "bench" / "graphs" for p in Path(__file__).resolve().parents if (p / "shared").is_dir()),
-    Path("shared/bench/graphs"),
-)
+GRAPHS = Path(__file__).resolve().parent / "graphs"  # the benchmark graphs, in the repository
 SHARED = ["darts-imagenet", "nasnet-imagenet", "darts-cifar", "amoebanet-cifar", "nasnet-cifar", "randwire3"]
 LIGHT = ["densenet121", "inception_v1", "inception_v2", "squeezenet"]
 

@@ -2,7 +2,7 @@
 onnxruntime's for the same conv, in one process, 1 thread.
 
     PYTHONPATH=. python benchmarks/cpu_layers.py --models mobilenetv2,resnet18 --repeat 20
-    PYTHONPATH=. python benchmarks/cpu_layers.py --models resnet18 --tuning-db /work/tunedb5/resnet18
+    PYTHONPATH=. python benchmarks/cpu_layers.py --models resnet18 --tuning-db tunedb5/resnet18
     PYTHONPATH=. python benchmarks/cpu_layers.py --models light:squeezenet   # random weights
 
 onnxruntime's times come from its profiler (`SessionOptions.enable_profiling`, one record per node

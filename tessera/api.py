@@ -37,6 +37,8 @@ def load(
     constant_inputs: Mapping[str, np.ndarray] | None = None,
     example_inputs: Any = None,
     frontend: str = "export",
+    inputs: Sequence[str] | None = None,
+    outputs: Sequence[str] | None = None,
 ) -> Graph:
     """Load a model into a verified Tessera graph.
 
@@ -44,9 +46,17 @@ def load(
     the onnx wheel, or a Graph (returned as is).
     input_shapes: pins dynamic input dimensions, e.g. {"input": (1, 3, 224, 224)}.
     constant_inputs: graph inputs to replace with constants (folded at import).
+    inputs / outputs: tensor names of an ONNX model to cut it at: only the part from `inputs` to
+    `outputs` is loaded (onnx-graphsurgeon; either may be None to keep the model's own).
     A torch.nn.Module source needs `example_inputs` (a tensor or a tuple of tensors) and may pick
     `frontend="export"` (torch.export, the default) or `"onnx"` (torch.onnx.export); see docs/pytorch.md.
     """
+    cut = bool(inputs) or bool(outputs)
+    if cut and (isinstance(source, Graph) or _is_torch_module(source)):
+        raise ModelLoadError(
+            f"{type(source).__name__}: inputs= / outputs= cut an ONNX model; pass an ONNX path, bytes or "
+            "ModelProto (a Graph: tessera.export_onnx(graph) first)"
+        )
     if isinstance(source, Graph):
         return source
     if _is_torch_module(source):
@@ -59,6 +69,10 @@ def load(
         from tessera.models_zoo.light import light_model_path
 
         source = str(light_model_path(source.removeprefix("light:")))
+    if cut:
+        from tessera.frontends.onnx_cut import cut_onnx
+
+        source = cut_onnx(source, inputs, outputs)
     return load_onnx(source, input_shapes, constant_inputs)
 
 

@@ -9,6 +9,16 @@ import pytest
 from tessera.ir import DType, Graph, TensorType
 from tessera.ir.ops import lookup
 
+# How to get each optional dependency or tool: the `reason` given to require() / require_tools().
+TORCH = "PyTorch is needed (pip install tessera[torch])"
+TVM = "the cpu target needs Apache TVM (pip install tessera[tvm])"
+ORT = "onnxruntime is needed to compare against (pip install tessera[ort])"
+HF = "transformers is needed (pip install tessera[hf])"
+ONNXSCRIPT = "torch's ONNX exporter needs onnxscript (pip install tessera[all])"
+PLOTS = "the memory plot needs matplotlib (pip install tessera[plots])"
+SKLEARN = "the digits data set needs scikit-learn (pip install tessera[test])"
+MCU_TOOLS = "apt-get install gcc make gcc-arm-none-eabi qemu-system-arm"
+
 
 def under_ci() -> bool:
     """CI=true (any case): an optional dependency or tool that is missing fails instead of skipping."""

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import chain_graph
+from conftest import PLOTS, chain_graph, require
 
 import tessera
 from tessera.ir import DType, Graph, TensorType
@@ -24,7 +24,7 @@ def hostile_graph() -> Graph:
 
 
 def test_compile_writes_a_self_contained_report(tmp_path: Path) -> None:
-    pytest.importorskip("matplotlib")
+    require("matplotlib", PLOTS)
     out = tmp_path / "build"
     result = tessera.compile(chain_graph(), passes=["canonicalize", "memory-plan"], out_dir=out)
     assert result.paths["report_html"] == out / "report.html"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from frontends.torch_cases import need
+from conftest import TORCH, require
 
 import tessera
 from tessera.errors import ModelLoadError
 
-torch = need("torch")
+torch = require("torch", TORCH)
 
 
 class Small(torch.nn.Module):

@@ -3,6 +3,7 @@ renamed into place only when everything succeeded."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ MARKER = ".tessera-output"
 
 
 @contextmanager
-def atomic_dir(out_dir: str | Path) -> Iterator[Path]:
+def atomic_dir(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield an empty temporary folder; on success it replaces `out_dir`. An existing `out_dir` is
     replaced only if it is empty or a previous Tessera output (it has the marker file)."""
     out = Path(out_dir)

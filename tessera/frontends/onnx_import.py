@@ -142,10 +142,11 @@ class _Importer:
             dynamic.append(f"{info.name!r} (no shape)")
             return None
         dims = [d.dim_value if d.HasField("dim_value") else (d.dim_param or "?") for d in tt.shape.dim]
-        if any(not isinstance(d, int) for d in dims):
+        sizes = tuple(d for d in dims if isinstance(d, int))
+        if len(sizes) != len(dims):
             dynamic.append(f"{info.name!r} {dims}")
             return None
-        return TensorType(dtype, tuple(dims))
+        return TensorType(dtype, sizes)
 
     def _dtype(self, elem_type: int, what: str) -> DType:
         if elem_type not in ONNX_TO_DTYPE:
@@ -189,6 +190,15 @@ class _Importer:
             raise ShapeError(f"Constant form {sorted(attrs)} is not supported (strings and sparse tensors)")
         self._constant(node.output[0], data, f"Constant {node.output[0]!r}")
 
+    def _consts(self, inputs: list[str]) -> dict[int, np.ndarray]:
+        """Input position -> data, for the inputs that are constants."""
+        consts = {}
+        for i, name in enumerate(inputs):
+            data = self.env[name].data if name else None
+            if data is not None:
+                consts[i] = data
+        return consts
+
     def _op_node(self, node: onnx.NodeProto, op: type[Op] | None, label: str) -> None:
         assert op is not None
         inputs = list(node.input)
@@ -201,7 +211,7 @@ class _Importer:
             opset=self.opset,
             attrs={a.name: decode_attribute(a) for a in node.attribute},
             inputs=inputs,
-            consts={i: self.env[n].data for i, n in enumerate(inputs) if n and self.env[n].is_constant},
+            consts=self._consts(inputs),
             input_types=[self.env[n].type if n else None for n in inputs],
             num_outputs=len(node.output),
         )

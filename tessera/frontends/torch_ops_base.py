@@ -11,7 +11,7 @@ checks each result against the shape and dtype torch recorded for the node.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -51,6 +51,7 @@ class Ctx(Protocol):
 
 
 Converter = Callable[[Ctx, dict[str, Any]], Result]
+C = TypeVar("C", bound=Converter)
 
 CONVERTERS: dict[str, Converter] = {}
 # Ops whose result is their (first) input: views that keep the layout, eval-mode dropout, asserts.
@@ -73,10 +74,10 @@ IGNORED = frozenset(
 )
 
 
-def aten(*names: str) -> Callable[[Converter], Converter]:
+def aten(*names: str) -> Callable[[C], C]:
     """Register a converter for ATen ops given as "name.overload" (the "aten." prefix is added)."""
 
-    def deco(fn: Converter) -> Converter:
+    def deco(fn: C) -> C:
         for name in names:
             key = f"aten.{name}"
             if key in CONVERTERS:

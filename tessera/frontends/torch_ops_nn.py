@@ -165,8 +165,8 @@ def adaptive_avg_pool(cx: Ctx, a: dict[str, Any]) -> Value:
 
 # ---- linear algebra ----------------------------------------------------------------------------
 def _transposed(cx: Ctx, w: Value) -> Value:
-    if w.is_constant:
-        return cx.const(np.ascontiguousarray(np.swapaxes(w.data, -1, -2)), w.name + "_t")  # type: ignore[arg-type]
+    if w.data is not None:
+        return cx.const(np.ascontiguousarray(np.swapaxes(w.data, -1, -2)), w.name + "_t")
     perm = list(range(w.type.rank))
     perm[-1], perm[-2] = perm[-2], perm[-1]
     return cx.emit(Transpose, [w], {"perm": perm})

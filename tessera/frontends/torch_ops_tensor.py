@@ -182,7 +182,7 @@ def flip(cx: Ctx, a: dict[str, Any]) -> Value:
 @aten("constant_pad_nd.default", "reflection_pad2d.default", "replication_pad2d.default", "reflection_pad1d.default")
 def pad(cx: Ctx, a: dict[str, Any]) -> Value:
     x = cx.v(a["self"])
-    rank, pairs = x.type.rank, list(a.get("pad", a.get("padding")))
+    rank, pairs = x.type.rank, list(a["pad"] if "pad" in a else a["padding"])
     begins, ends = [0] * rank, [0] * rank
     for i in range(len(pairs) // 2):  # torch lists (begin, end) from the last axis backwards
         begins[rank - 1 - i], ends[rank - 1 - i] = pairs[2 * i], pairs[2 * i + 1]

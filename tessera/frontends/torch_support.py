@@ -134,8 +134,8 @@ def _export_error(module: Any, err: Exception) -> ModelLoadError:
     where = _user_frame(chain)
     data_dependent = any("data-dependent" in str(e) or "DataDependent" in type(e).__name__ for e in chain)
     if data_dependent:
-        err = chain[-1]
-        text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        cause = chain[-1]
+        text = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
     if data_dependent:
         return ModelLoadError(
             f"{label}: data-dependent control flow at {where}: the branch depends on tensor values, "

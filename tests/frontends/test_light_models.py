@@ -7,11 +7,12 @@ tolerance is meaningful; the softmax output itself is compared too.
 import numpy as np
 import onnx
 import pytest
+from conftest import ORT, require
 
 import tessera
 from tessera.models_zoo.light import NAMES, randomized_light_model
 
-ort = pytest.importorskip("onnxruntime", reason="onnxruntime is needed to compare against")
+ort = require("onnxruntime", ORT)
 
 
 def with_logits_output(model: onnx.ModelProto) -> tuple[onnx.ModelProto, str | None]:

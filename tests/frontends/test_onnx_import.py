@@ -5,13 +5,14 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
+from conftest import ORT, require
 from onnx import TensorProto, helper, numpy_helper
 from onnx_builders import add_relu, model, tensor
 
 import tessera
 from tessera.frontends.onnx_import import load_onnx
 
-ort = pytest.importorskip("onnxruntime", reason="onnxruntime is needed to compare against")
+ort = require("onnxruntime", ORT)
 
 
 def ort_run(m: onnx.ModelProto, feeds: dict) -> list[np.ndarray]:

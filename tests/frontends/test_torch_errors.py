@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from torch_cases import need
+from conftest import ONNXSCRIPT, TORCH, require
 
 from tessera.errors import ModelLoadError, ShapeError, UnsupportedOpError
 from tessera.frontends.torch_import import load_torch
 
-torch = need("torch")
+torch = require("torch", TORCH)
 nn = torch.nn
 
 
@@ -44,7 +44,7 @@ def test_data_dependent_control_flow_names_module_and_line() -> None:
 
 
 def test_data_dependent_control_flow_through_onnx_route() -> None:
-    need("onnxscript")
+    require("onnxscript", ONNXSCRIPT)
     with pytest.raises(ModelLoadError, match=r"Branchy: data-dependent control flow .*if x.sum\(\) > 0"):
         load_torch(Branchy(), torch.randn(2, 4), frontend="onnx")
 

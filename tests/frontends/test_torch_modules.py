@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from torch_cases import check_numerics, need
+from conftest import ONNXSCRIPT, TORCH, require
+from torch_cases import check_numerics
 
-torch = need("torch")
+torch = require("torch", TORCH)
 nn, F = torch.nn, torch.nn.functional
 
 
@@ -174,7 +175,7 @@ def test_module_matches_eager(name: str) -> None:
 
 @pytest.mark.parametrize("name", ["conv_block", "attention"])
 def test_module_through_onnx_matches_eager(name: str) -> None:
-    need("onnxscript")
+    require("onnxscript", ONNXSCRIPT)
     module, args = _build(name)
     check_numerics(module, args, frontend="onnx")
 

@@ -4,10 +4,11 @@ both PyTorch frontends, compared with eager PyTorch (relative error <= 1e-4)."""
 from __future__ import annotations
 
 import pytest
-from torch_cases import check_numerics, need
+from conftest import HF, ONNXSCRIPT, TORCH, require
+from torch_cases import check_numerics
 
-torch = need("torch")
-transformers = need("transformers")
+torch = require("torch", TORCH)
+transformers = require("transformers", HF)
 
 
 def _text_inputs() -> tuple:
@@ -50,7 +51,7 @@ OUTPUTS = {
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_transformers_model_matches_eager(name: str, frontend: str) -> None:
     if frontend == "onnx":
-        need("onnxscript")
+        require("onnxscript", ONNXSCRIPT)
     torch.manual_seed(0)
     module, args = MODELS[name]()
     graph = check_numerics(module, args, frontend=frontend)

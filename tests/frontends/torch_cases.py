@@ -1,19 +1,10 @@
-"""Shared pieces of the PyTorch frontend tests: optional-dependency guard and a numerics check."""
+"""Shared by the PyTorch frontend tests: a numerics check against eager PyTorch."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np
-import pytest
-
-
-def need(module: str) -> Any:
-    """Import an optional dependency, or skip; under CI=true a missing one fails the test."""
-    if os.environ.get("CI", "").lower() == "true":
-        return __import__(module)
-    return pytest.importorskip(module, reason=f"{module} is not installed (pip install tessera[hf])")
 
 
 def check_numerics(module: Any, args: tuple, frontend: str = "export", rtol: float = 1e-4) -> Any:

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from zoo_testing import require
+from conftest import TORCH, require
 
 import tessera
 from tessera import zoo
@@ -47,7 +47,7 @@ def test_parse_options() -> None:
 
 
 def test_export_then_load(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
-    require("torch")
+    require("torch", TORCH)
     out = tmp_path / "vww.onnx"
     assert main(["zoo", "export", "mcunet-vww", "--option", "resolution=48", "-o", str(out), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
@@ -56,6 +56,6 @@ def test_export_then_load(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_export_bad_option_exits_2(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
-    require("torch")
+    require("torch", TORCH)
     assert main(["zoo", "export", "mobilenetv2", "--option", "width=wide", "-o", str(tmp_path / "m.onnx")]) == 2
     assert "width='wide' must be float" in capsys.readouterr().err

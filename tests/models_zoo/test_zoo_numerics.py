@@ -4,12 +4,13 @@ layers, resolution) to keep the suite fast; docs/zoo.md measures the full-size m
 
 import numpy as np
 import pytest
-from zoo_testing import CASES, relative_error, require, single_threaded_torch
+from conftest import TORCH, require
+from zoo_testing import CASES, relative_error, single_threaded_torch
 
 import tessera
 from tessera import zoo
 
-torch = require("torch")
+torch = require("torch", TORCH)
 
 
 @pytest.fixture(autouse=True, scope="module")

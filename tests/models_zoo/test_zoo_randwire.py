@@ -1,9 +1,9 @@
 """The seeded Watts-Strogatz generator behind RandWire."""
 
 import pytest
-from zoo_testing import require
+from conftest import TORCH, require
 
-require("torch")  # the randwire module defines torch modules too
+require("torch", TORCH)  # the randwire module defines torch modules too
 
 from tessera.models_zoo.randwire import watts_strogatz  # noqa: E402
 

@@ -4,14 +4,15 @@ import inspect
 
 import numpy as np
 import pytest
-from zoo_testing import require, single_threaded_torch
+from conftest import TORCH, require
+from zoo_testing import single_threaded_torch
 
 import tessera
 from tessera import zoo
 from tessera.errors import TesseraError
 from tessera.models_zoo.inputs import IMAGENET_MEAN, IMAGENET_STD
 
-torch = require("torch")
+torch = require("torch", TORCH)
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -5,12 +5,13 @@ costs time per traced op, so the many-op networks are traced here with fewer cel
 
 import numpy as np
 import pytest
-from zoo_testing import CASES, case_id, relative_error, require, single_threaded_torch
+from conftest import TORCH, require
+from zoo_testing import CASES, case_id, relative_error, single_threaded_torch
 
 import tessera
 from tessera import zoo
 
-torch = require("torch")
+torch = require("torch", TORCH)
 
 
 @pytest.fixture(autouse=True, scope="module")

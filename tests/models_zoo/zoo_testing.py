@@ -1,11 +1,8 @@
-"""Shared by the zoo tests: PyTorch is optional, so skip without it, except under CI=true (fail)."""
+"""Shared by the zoo tests: the model cases, a relative error, and single-threaded torch."""
 
-import importlib
-import os
 from types import ModuleType
 
 import numpy as np
-import pytest
 
 # (name, options): every registered model at least once, small where the default is big
 CASES = [
@@ -34,12 +31,6 @@ CASES = [
 
 def case_id(name: str, options: dict) -> str:
     return f"{name}-{'-'.join(map(str, options.values()))}"
-
-
-def require(module: str) -> ModuleType:
-    if os.environ.get("CI") == "true":
-        return importlib.import_module(module)
-    return pytest.importorskip(module, reason=f"{module} is not installed")
 
 
 def relative_error(have: np.ndarray, want: np.ndarray) -> float:

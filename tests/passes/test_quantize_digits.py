@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
+from conftest import SKLEARN, TORCH, require
 
 import tessera
 
-torch = pytest.importorskip("torch")
-datasets = pytest.importorskip("sklearn.datasets")
+torch = require("torch", TORCH)
+datasets = require("sklearn.datasets", SKLEARN)
 from _quantize_helpers import torch_onnx  # noqa: E402
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import onnxruntime as ort
 import pytest
+from conftest import TORCH, require
 
 import tessera
 import tessera.backends.reference
@@ -13,7 +14,7 @@ from tessera.cli import main
 from tessera.errors import PassError
 from tessera.models_zoo.light import randomized_light_model
 
-torch = pytest.importorskip("torch")
+torch = require("torch", TORCH)
 from _quantize_helpers import assert_quantizes, one_node_graph, torch_onnx  # noqa: E402
 
 

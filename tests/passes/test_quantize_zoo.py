@@ -8,12 +8,12 @@ quantizer's; the minimum asked here is per model, and accuracy is checked on the
 
 import pytest
 from _quantize_helpers import assert_quantizes
-from models_zoo.zoo_testing import require
+from conftest import TORCH, require
 
 import tessera
 from tessera import zoo
 
-torch = require("torch")
+torch = require("torch", TORCH)
 
 # (name, options): the zoo's CNNs (shrunk where the default is big) and bert-tiny
 CASES = [  # (name, options, minimum output SQNR in dB)

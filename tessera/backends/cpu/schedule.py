@@ -45,29 +45,44 @@ def fixed_schedule(func: Any) -> Any:
 
 
 def _scheduled(s_tir: Any, func: Any, conv: bool) -> Any:
-    """A schedule of `func`: register-blocked conv2d (conv_schedule.py) or the generic rule per block."""
+    """A schedule of `func`: register-blocked conv2d (conv_schedule.py) or the generic rule per block;
+    None when `conv` and no block is a conv, or when a schedule primitive refuses a block (TVM raises
+    ScheduleError, e.g. a loop it cannot split or vectorize). Any other error is a bug and surfaces."""
     sch = s_tir.Schedule(func)
+    blocks = sch.get_child_blocks(sch.get_sblock("root"))
+    hot = next((i for i, b in enumerate(blocks) if _conv_rule(sch, b)), None) if conv else None
+    if conv and hot is None:
+        return None
     try:
-        blocks = sch.get_child_blocks(sch.get_sblock("root"))
-        hot = next((i for i, b in enumerate(blocks) if _conv_rule(sch, b)), None) if conv else None
-        if conv and hot is None:
-            return None
-        rule = None if hot is None else _conv_rule(sch, blocks[hot])
-        fused: list[str] = []  # producers the depthwise rule computes inside its own loops (padding)
-        if rule is depthwise_schedule.schedule_depthwise:
-            fused = rule(sch, blocks[hot], list(blocks[hot + 1 :])) or []
-        for block in blocks if hot is None else blocks[:hot]:
-            if sch.get(block).name_hint in fused:
-                continue
-            if rule is conv_schedule.schedule_conv:
-                conv_schedule.schedule_padding(sch, block)
-            else:
-                _schedule_block(sch, block)
-        if rule is conv_schedule.schedule_conv:
-            rule(sch, blocks[hot], list(blocks[hot + 1 :]))
-    except Exception:
+        if hot is None:
+            _schedule_blocks(sch, blocks, None, [])
+        else:
+            _schedule_conv(sch, blocks, hot)
+    except s_tir.ScheduleError:
         return None
     return sch
+
+
+def _schedule_conv(sch: Any, blocks: list[Any], hot: int) -> None:
+    """The conv rule on blocks[hot]; the blocks before it (its padding) get the rule that fits."""
+    rule = _conv_rule(sch, blocks[hot])
+    consumers = list(blocks[hot + 1 :])
+    if rule is depthwise_schedule.schedule_depthwise:
+        fused = rule(sch, blocks[hot], consumers) or []  # producers computed inside its own loops
+        _schedule_blocks(sch, blocks[:hot], rule, fused)
+        return
+    _schedule_blocks(sch, blocks[:hot], rule, [])
+    rule(sch, blocks[hot], consumers)
+
+
+def _schedule_blocks(sch: Any, blocks: list[Any], rule: Any, fused: list[str]) -> None:
+    for block in blocks:
+        if sch.get(block).name_hint in fused:
+            continue
+        if rule is conv_schedule.schedule_conv:
+            conv_schedule.schedule_padding(sch, block)
+        else:
+            _schedule_block(sch, block)
 
 
 def _conv_rule(sch: Any, block: Any) -> Any:

@@ -8,29 +8,20 @@ The zoo tests are one parametrization over `assert_cpu_matches_reference`, e.g.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np
-import pytest
+from conftest import TVM, require
 
 import tessera
 from tessera.cli import random_inputs
-
-
-def require_tvm() -> Any:
-    if os.environ.get("CI") == "true":
-        import tvm  # CI installs tessera[all]: a missing TVM is a failure there
-
-        return tvm
-    return pytest.importorskip("tvm", reason="the cpu target needs Apache TVM (pip install tessera[tvm])")
 
 
 def assert_cpu_matches_reference(
     source: Any, seed: int = 0, rtol: float = 1e-4, atol: float = 1e-5, **compile_args: Any
 ) -> tessera.CompileResult:
     """Compile `source` for the cpu target and check every output against the reference executor."""
-    require_tvm()
+    require("tvm", TVM)
     result = tessera.compile(source, target="cpu", **compile_args)
     inputs = random_inputs(result.graph, seed)
     want = tessera.run(result.graph, inputs)

@@ -6,7 +6,7 @@ these tests check that the conv rule itself ran: the packed weights and the regi
 
 import numpy as np
 import pytest
-from _cpu_helpers import require_tvm
+from conftest import TVM, require
 
 from tessera.backends.cpu import conv_schedule, schedule
 
@@ -40,7 +40,7 @@ def _conv_module(c: int, o: int, hw: int, k: int, stride: int, pad: int, residua
     ],
 )
 def test_conv_schedule_applies_and_matches_the_plain_loops(c, o, hw, k, stride, pad, residual) -> None:
-    tvm = require_tvm()
+    tvm = require("tvm", TVM)
     from tessera.backends.cpu.build import host_target
 
     mod, out_hw = _conv_module(c, o, hw, k, stride, pad, residual)
@@ -61,7 +61,7 @@ def test_conv_schedule_applies_and_matches_the_plain_loops(c, o, hw, k, stride, 
 
 
 def test_channels_not_a_multiple_of_8_keep_the_generic_rule() -> None:
-    tvm = require_tvm()
+    tvm = require("tvm", TVM)
     from tvm import s_tir
 
     mod, _ = _conv_module(4, 6, 8, 3, 1, 1, False)
@@ -91,7 +91,7 @@ def test_tile_width() -> None:
 
 
 def test_spatial_tiles_run_outside_channel_blocks_on_small_planes_only() -> None:
-    tvm = require_tvm()
+    tvm = require("tvm", TVM)
     from tvm import s_tir
 
     for hw, c, outer in ((14, 64, True), (28, 64, False), (7, 512, False)):  # 7x7 x 512: 9.4 MB of weights

@@ -8,7 +8,7 @@ weights repacked to 8-channel vectors), that the padding block is computed insid
 
 import numpy as np
 import pytest
-from _cpu_helpers import require_tvm
+from conftest import TVM, require
 
 from tessera.backends.cpu import depthwise_schedule, schedule
 
@@ -46,7 +46,7 @@ CASES = {  # c, hw, k, stride, pad, multiplier, epilogue, topi depthwise -> layo
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_depthwise_schedule_applies_and_matches_the_plain_loops(case: str) -> None:
-    tvm = require_tvm()
+    tvm = require("tvm", TVM)
     from tessera.backends.cpu.build import host_target
 
     (c, hw, k, stride, pad, mult, epilogue, topi_dw), layout = CASES[case]

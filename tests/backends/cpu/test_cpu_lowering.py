@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from _cpu_helpers import assert_cpu_matches_reference, require_tvm
+from _cpu_helpers import assert_cpu_matches_reference
+from conftest import TVM, require
 
 from tessera.ir import DType, Graph, TensorType
 from tessera.ir.graph import Value
@@ -136,7 +137,7 @@ def test_tensor_ops() -> None:
 
 
 def test_unsupported_form_names_the_node() -> None:
-    require_tvm()
+    require("tvm", TVM)
     import tessera
     from tessera.errors import UnsupportedOpError
 

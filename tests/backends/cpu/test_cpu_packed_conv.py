@@ -4,7 +4,8 @@ computed at run time keeps the per-call pack. Both equal the reference executor.
 
 import numpy as np
 import pytest
-from _cpu_helpers import assert_cpu_matches_reference, require_tvm
+from _cpu_helpers import assert_cpu_matches_reference
+from conftest import TVM, require
 
 from tessera.backends.cpu import conv_schedule, packed_conv, schedule
 from tessera.ir import DType, Graph, TensorType
@@ -33,7 +34,7 @@ def _conv_graph(o: int, hw: int, k: int, stride: int, constant_weight: bool, dil
 
 def _conv_kernels(graph: Graph) -> list[str]:
     """The scripts of the fixed-scheduled conv kernels of `graph`."""
-    tvm = require_tvm()
+    tvm = require("tvm", TVM)
     from tessera.backends.cpu.build import host_target
     from tessera.backends.cpu.lower import lower
     from tessera.backends.cpu.tuning import prepare

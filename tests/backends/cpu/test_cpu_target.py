@@ -4,8 +4,8 @@ import json
 
 import numpy as np
 import pytest
-from _cpu_helpers import assert_cpu_matches_reference, require_tvm
-from conftest import chain_graph
+from _cpu_helpers import assert_cpu_matches_reference
+from conftest import TVM, chain_graph, require
 
 import tessera
 from tessera.backends.cpu import load
@@ -19,7 +19,7 @@ def test_chain_graph_matches_reference() -> None:
 
 
 def test_saved_library_reloads_with_same_outputs(tmp_path) -> None:
-    require_tvm()
+    require("tvm", TVM)
     out = tmp_path / "out"
     result = tessera.compile(chain_graph(), target="cpu", out_dir=out)
     assert {"library", "signature", "report"} <= set(result.paths)
@@ -31,7 +31,7 @@ def test_saved_library_reloads_with_same_outputs(tmp_path) -> None:
 
 
 def test_threads_option_sizes_the_pool() -> None:
-    require_tvm()
+    require("tvm", TVM)
     from tessera.backends.cpu.runtime import current_threads
 
     result = tessera.compile(chain_graph(), target="cpu", target_options={"threads": 1})
@@ -43,7 +43,7 @@ def test_threads_option_sizes_the_pool() -> None:
 
 
 def test_bad_inputs_and_options_are_tessera_errors(tmp_path) -> None:
-    require_tvm()
+    require("tvm", TVM)
     result = tessera.compile(chain_graph(), target="cpu")
     with pytest.raises(ExecutionError, match="input 'x' must be float32"):
         result.run({"x": np.ones((3, 2), np.float32)})
@@ -73,7 +73,7 @@ INT8_OPS = [
 
 
 def test_every_registered_op_but_int8_has_a_lowering() -> None:
-    require_tvm()
+    require("tvm", TVM)
     assert sorted(qualified_name(op) for op in missing_ops()) == sorted(INT8_OPS)
     assert "Conv" in supported_ops() and "ai.tessera::InsertSlice" in supported_ops()
 
@@ -81,7 +81,7 @@ def test_every_registered_op_but_int8_has_a_lowering() -> None:
 @pytest.mark.parametrize("cut,grid", [("res", 2), ("dw2", 3)])
 def test_patch_based_graph_runs_on_the_cpu_target(cut: str, grid: int) -> None:
     """The patch-based pass's graphs (InsertSlice with and without a dest) run and match the reference."""
-    require_tvm()
+    require("tvm", TVM)
     from _patch_cnn import inputs, small_cnn
 
     from tessera.passes.tiling import patch_graph
@@ -97,7 +97,7 @@ def test_patch_based_graph_runs_on_the_cpu_target(cut: str, grid: int) -> None:
 
 
 def test_quantized_graph_is_refused_naming_the_int8_ops() -> None:
-    require_tvm()
+    require("tvm", TVM)
     rng = np.random.default_rng(0)
     calibration = [{"x": rng.standard_normal((2, 3)).astype(np.float32)} for _ in range(4)]
     q = tessera.quantize(chain_graph(), calibration)
@@ -106,7 +106,7 @@ def test_quantized_graph_is_refused_naming_the_int8_ops() -> None:
 
 
 def test_cli_compile_cpu_and_reload(tmp_path, capsys) -> None:
-    require_tvm()
+    require("tvm", TVM)
     out = tmp_path / "sq"
     assert main(["compile", "light:squeezenet", "--target", "cpu", "--threads", "2", "-o", str(out), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)

@@ -6,7 +6,7 @@ about 35 s on the shared 2-core machine (it was 400 s before those fixes)."""
 
 import numpy as np
 import pytest
-from _cpu_helpers import require_tvm
+from conftest import TVM, require
 
 import tessera
 from tessera.backends.reference import execute
@@ -46,7 +46,7 @@ def _kernel(mod):
 
 def test_the_fixed_record_applies_as_the_fixed_schedule(tmp_path) -> None:
     """A database whose only record is the fixed schedule's trace builds exactly the fixed schedule."""
-    tvm = require_tvm()
+    tvm = require("tvm", TVM)
     from tvm import relax
     from tvm.s_tir import meta_schedule as ms
 
@@ -69,7 +69,7 @@ def test_the_fixed_record_applies_as_the_fixed_schedule(tmp_path) -> None:
 
 @pytest.mark.slow
 def test_tuning_writes_and_reuses_the_database(tmp_path) -> None:
-    tvm = require_tvm()
+    tvm = require("tvm", TVM)
     from tvm.s_tir import meta_schedule as ms
 
     from tessera.backends.cpu import fixed_record

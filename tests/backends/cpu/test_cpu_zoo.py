@@ -3,19 +3,19 @@ executor on the model's sample inputs."""
 
 import numpy as np
 import pytest
-from _cpu_helpers import require_tvm
-from models_zoo.zoo_testing import CASES, case_id, require
+from conftest import TORCH, TVM, require
+from models_zoo.zoo_testing import CASES, case_id
 
 import tessera
 from tessera import zoo
 
-torch = require("torch")
+torch = require("torch", TORCH)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("name", "options"), CASES, ids=[case_id(n, o) for n, o in CASES])
 def test_zoo_model_on_cpu_target(name: str, options: dict) -> None:
-    require_tvm()
+    require("tvm", TVM)
     torch.set_num_threads(1)
     model = zoo.get(name, **options)
     result = tessera.compile(tessera.load(zoo.export_onnx(model)), target="cpu")

@@ -1,16 +1,14 @@
-"""Shared by the MCU backend tests: tool checks (skip, or fail under CI=true), graph building, and
-the comparison of a compiled model against the reference executor."""
+"""Shared by the MCU backend tests: the tools each run needs, graph building, and the comparison of a
+compiled model against the reference executor."""
 
 from __future__ import annotations
 
 import io
-import os
-import shutil
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import pytest
+from conftest import MCU_TOOLS, TORCH, require, require_tools
 
 import tessera
 from tessera.backends.reference import execute
@@ -20,17 +18,6 @@ from tessera.ir.ops import lookup
 
 HOST_TOOLS = ("gcc", "make")
 QEMU_TOOLS = ("arm-none-eabi-gcc", "arm-none-eabi-size", "qemu-system-arm", "make")
-
-
-def require_tools(tools: Sequence[str]) -> None:
-    """Skip when a tool is missing, except under CI=true, where a missing tool is a failure."""
-    missing = [t for t in tools if shutil.which(t) is None]
-    if not missing:
-        return
-    message = f"needs {', '.join(missing)} (apt-get install gcc make gcc-arm-none-eabi qemu-system-arm)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def f32(shape: Sequence[int]) -> TensorType:
@@ -71,7 +58,7 @@ def assert_close(got: Mapping[str, np.ndarray], want: Mapping[str, np.ndarray], 
 
 def check_on(source: Any, on: str = "host", sanitize: bool = False, seed: int = 0, **compile_args: Any) -> Any:
     """Compile for the MCU target, run on `on`, compare with the reference executor; the result."""
-    require_tools(QEMU_TOOLS if on == "qemu" else HOST_TOOLS)
+    require_tools(QEMU_TOOLS if on == "qemu" else HOST_TOOLS, MCU_TOOLS)
     result = tessera.compile(source, target="mcu", **compile_args)
     inputs = random_inputs(result.graph, seed)
     options = {"on": on, "sanitize": True} if sanitize else {"on": on}
@@ -81,7 +68,7 @@ def check_on(source: Any, on: str = "host", sanitize: bool = False, seed: int = 
 
 def torch_onnx(module: Any, example: Any, names: Sequence[str] = ("x",)) -> bytes:
     """A torch module exported to ONNX bytes (TorchScript exporter, opset 17)."""
-    torch = pytest.importorskip("torch")
+    torch = require("torch", TORCH)
     buf = io.BytesIO()
     args = example if isinstance(example, tuple) else (example,)
     with torch.no_grad():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
+from conftest import TORCH, require
 
-torch = pytest.importorskip("torch")
+torch = require("torch", TORCH)
 nn = torch.nn
 
 

@@ -4,7 +4,8 @@ an arena too big for the part; the CLI flags map to the target options."""
 
 import numpy as np
 import pytest
-from _mcu_helpers import QEMU_TOOLS, const, f32, node, random_inputs, require_tools
+from _mcu_helpers import QEMU_TOOLS, const, f32, node, random_inputs
+from conftest import MCU_TOOLS, require_tools
 
 import tessera
 from tessera.cli import main as cli_main
@@ -63,7 +64,7 @@ def test_bad_options_are_refused() -> None:
 
 
 def test_arena_over_linker_ram_fails_at_link_time() -> None:
-    require_tools(QEMU_TOOLS)
+    require_tools(QEMU_TOOLS, MCU_TOOLS)
     result = tessera.compile(wide_graph(40 * 1024), target="mcu")  # 320 KiB arena, no budget given
     assert result.run(random_inputs(result.graph))  # fine on the host
     with pytest.raises(TargetError, match="do not fit the linker script"):

@@ -4,7 +4,8 @@ reference executor (float within 1e-4, int8 bit-exact) with the target option in
 
 import numpy as np
 import pytest
-from _mcu_helpers import HOST_TOOLS, assert_close, const, f32, node, random_inputs, require_tools
+from _mcu_helpers import HOST_TOOLS, assert_close, const, f32, node, random_inputs
+from conftest import MCU_TOOLS, require_tools
 
 import tessera
 from tessera.backends.reference import execute
@@ -56,7 +57,7 @@ def _run(graph: Graph, inplace: bool, inputs: dict) -> tuple:
 
 @pytest.mark.parametrize("inplace", [True, False])
 def test_float_kernels_in_place_under_sanitizers(inplace: bool) -> None:
-    require_tools(HOST_TOOLS)
+    require_tools(HOST_TOOLS, MCU_TOOLS)
     g = float_chain()
     inputs = random_inputs(g, 5)
     result, got, want = _run(g, inplace, inputs)
@@ -93,7 +94,7 @@ def int8_model() -> Graph:
 
 @pytest.mark.parametrize("inplace", [True, False])
 def test_int8_kernels_in_place_bit_exact_under_sanitizers(inplace: bool) -> None:
-    require_tools(HOST_TOOLS)
+    require_tools(HOST_TOOLS, MCU_TOOLS)
     g = int8_model()
     q = tessera.quantize(g, [random_inputs(g, s) for s in range(8)]).graph
     inputs = random_inputs(q, 9)

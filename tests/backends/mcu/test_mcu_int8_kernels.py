@@ -5,7 +5,8 @@ gcc -Werror with ASan + UBSan; the fixed-point corners also run on QEMU Cortex-M
 
 import numpy as np
 import pytest
-from _mcu_helpers import HOST_TOOLS, QEMU_TOOLS, const, f32, node, random_inputs, require_tools
+from _mcu_helpers import HOST_TOOLS, QEMU_TOOLS, const, f32, node, random_inputs
+from conftest import MCU_TOOLS, require_tools
 
 import tessera
 from tessera.backends.reference import execute
@@ -94,7 +95,7 @@ def _quantized(build) -> Graph:
 
 
 def _check(graph: Graph, inputs: dict, on: str = "host", sanitize: bool = False) -> None:
-    require_tools(QEMU_TOOLS if on == "qemu" else HOST_TOOLS)
+    require_tools(QEMU_TOOLS if on == "qemu" else HOST_TOOLS, MCU_TOOLS)
     result = tessera.compile(graph, target="mcu", passes=[])
     got = result.run(inputs, on=on, sanitize=sanitize)
     want = execute(result.graph, inputs)

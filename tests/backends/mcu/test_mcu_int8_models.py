@@ -4,13 +4,14 @@ LayerNorm and GELU islands), on the host (plain and under ASan + UBSan) and on Q
 
 import numpy as np
 import pytest
-from _mcu_helpers import HOST_TOOLS, QEMU_TOOLS, random_inputs, require_tools
+from _mcu_helpers import HOST_TOOLS, QEMU_TOOLS, random_inputs
+from conftest import MCU_TOOLS, TORCH, require, require_tools
 
 import tessera
 from tessera.backends.reference import execute
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-models = pytest.importorskip("_mcu_models", reason="torch is needed to build the test models")
+models = require("_mcu_models", TORCH)
 
 
 def _quantized(source: bytes, seed: int) -> tessera.CompileResult:
@@ -37,7 +38,7 @@ def bert() -> tessera.CompileResult:
 
 
 def _bit_exact(result: tessera.CompileResult, on: str, sanitize: bool = False, seed: int = 5) -> None:
-    require_tools(QEMU_TOOLS if on == "qemu" else HOST_TOOLS)
+    require_tools(QEMU_TOOLS if on == "qemu" else HOST_TOOLS, MCU_TOOLS)
     inputs = random_inputs(result.graph, seed)
     got = result.run(inputs, on=on, sanitize=sanitize)
     want = execute(result.graph, inputs)

@@ -3,10 +3,11 @@ emulated Cortex-M4 (QEMU mps2-an386), each against the reference executor."""
 
 import numpy as np
 import pytest
-from _mcu_helpers import HOST_TOOLS, check_on, require_tools
+from _mcu_helpers import HOST_TOOLS, check_on
+from conftest import MCU_TOOLS, TORCH, require, require_tools
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-models = pytest.importorskip("_mcu_models", reason="torch is needed to build the test models")
+models = require("_mcu_models", TORCH)
 
 
 @pytest.mark.parametrize("sanitize", [False, True], ids=["plain", "sanitized"])
@@ -28,7 +29,7 @@ def test_mobilenet_like_on_qemu() -> None:
 
 
 def test_bert_block_on_qemu_with_profile() -> None:
-    require_tools(("qemu-system-arm",))
+    require_tools(("qemu-system-arm",), MCU_TOOLS)
     result = check_on(models.bert_onnx(), on="qemu")
     inputs = {"ids": np.arange(16, dtype=np.int64).reshape(1, 16) % 64}
     plain = result.run(inputs, on="qemu")
@@ -42,7 +43,7 @@ def test_bert_block_on_qemu_with_profile() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["squeezenet", "shufflenet"])
 def test_light_models_on_host(name: str) -> None:
-    require_tools(HOST_TOOLS)
+    require_tools(HOST_TOOLS, MCU_TOOLS)
     from tessera.models_zoo.light import randomized_light_model
 
     check_on(randomized_light_model(name, seed=0).SerializeToString())

@@ -4,8 +4,9 @@ int8 bit-exact; once under ASan + UBSan)."""
 
 import numpy as np
 import pytest
-from _mcu_helpers import HOST_TOOLS, check_on, f32, node, require_tools
+from _mcu_helpers import HOST_TOOLS, check_on, f32, node
 from _patch_cnn import int8_cnn, int8_inputs, small_cnn
+from conftest import MCU_TOOLS, require_tools
 
 import tessera
 from tessera.backends.mcu import inplace_rules
@@ -38,7 +39,7 @@ def test_float_patched_cnn_on_host() -> None:
 
 @pytest.mark.parametrize("int8_io", [False, True], ids=["f32-io", "int8-io"])
 def test_int8_patched_cnn_bit_exact_on_host(int8_io: bool) -> None:
-    require_tools(HOST_TOOLS)
+    require_tools(HOST_TOOLS, MCU_TOOLS)
     graph = int8_cnn(int8_io=int8_io)
     result = tessera.compile(
         graph, target="mcu", passes=[get_pass("patch-based", inplace_rules=inplace_rules(), cut="dw2_i8", grid=2)]
@@ -70,7 +71,7 @@ def test_memory_schedule_keeps_the_patch_order() -> None:
 def test_caller_inputs_leave_the_arena() -> None:
     """inputs='caller': the model reads the image in place from the application's buffer; the
     arena shrinks by the input and the outputs stay bit-exact (host, ASan + UBSan)."""
-    require_tools(HOST_TOOLS)
+    require_tools(HOST_TOOLS, MCU_TOOLS)
     graph = int8_cnn(int8_io=True)
     patch = get_pass("patch-based", inplace_rules=inplace_rules(), cut="dw2_i8", grid=2)
     arena = tessera.compile(graph.copy(), target="mcu", passes=[patch])

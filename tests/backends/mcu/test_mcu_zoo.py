@@ -10,14 +10,15 @@ from collections.abc import Mapping
 
 import numpy as np
 import pytest
-from _mcu_helpers import HOST_TOOLS, QEMU_TOOLS, assert_close, require_tools
+from _mcu_helpers import HOST_TOOLS, QEMU_TOOLS, assert_close
+from conftest import MCU_TOOLS, TORCH, require, require_tools
 
 import tessera
 from tessera.backends.reference import execute
 from tessera.passes.quantize.report import dequantize, quantize_inputs
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-pytest.importorskip("torch", reason="the zoo models are defined in PyTorch")
+require("torch", TORCH)  # the zoo models are defined in PyTorch
 from tessera import zoo  # noqa: E402
 
 MODELS = {
@@ -60,7 +61,7 @@ def _inputs(zm: zoo.ZooModel) -> Mapping[str, np.ndarray]:
 
 @pytest.mark.parametrize("name", list(MODELS))
 def test_float_zoo_model_on_host(models: Zoo, name: str) -> None:
-    require_tools(HOST_TOOLS)
+    require_tools(HOST_TOOLS, MCU_TOOLS)
     zm, graph = models.float(name)
     result = tessera.compile(graph, target="mcu")
     inputs = _inputs(zm)
@@ -69,7 +70,7 @@ def test_float_zoo_model_on_host(models: Zoo, name: str) -> None:
 
 @pytest.mark.parametrize("name", list(MODELS))
 def test_int8_zoo_model_on_host_bit_exact(models: Zoo, name: str) -> None:
-    require_tools(HOST_TOOLS)
+    require_tools(HOST_TOOLS, MCU_TOOLS)
     zm, _ = models.float(name)
     graph = models.int8(name)
     assert graph.op_counts().get("QConv" if name != "bert-tiny" else "QFullyConnected", 0) >= 4
@@ -83,7 +84,7 @@ def test_int8_zoo_model_on_host_bit_exact(models: Zoo, name: str) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["mcunet-vww", "mobilenetv2"])
 def test_int8_zoo_cnn_on_qemu_in_256kb(models: Zoo, name: str) -> None:
-    require_tools(QEMU_TOOLS)
+    require_tools(QEMU_TOOLS, MCU_TOOLS)
     zm, _ = models.float(name)
     result = tessera.compile(
         models.int8(name), target="mcu", passes=["memory-schedule"], target_options={"ram_kb": 256}
@@ -98,7 +99,7 @@ def test_int8_zoo_cnn_on_qemu_in_256kb(models: Zoo, name: str) -> None:
 def test_int8_io_mobilenet_on_host_bit_exact_with_scale_macros(models: Zoo, tmp_path) -> None:
     """int8_io=True: the caller passes int8 data (TFLM style); outputs equal the float-I/O int8 graph's
     after dequantizing with the recorded parameters, and model.h carries those parameters."""
-    require_tools(HOST_TOOLS)
+    require_tools(HOST_TOOLS, MCU_TOOLS)
     zm, graph = models.float("mobilenetv2")
     q = tessera.quantize(graph, zm.sample_inputs(4, seed=0), int8_io=True)
     io = q.graph.io_qparams
