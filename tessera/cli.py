@@ -48,6 +48,18 @@ def _parser() -> argparse.ArgumentParser:
             metavar="NAME=D0,D1,...",
             help="pin an input's shape (repeatable), needed for dynamic dimensions",
         )
+        c.add_argument(
+            "--cut-inputs",
+            metavar="NAME[,NAME...]",
+            help="tensor names to start the model at: they become the graph inputs, and what produces them is "
+            "cut off (ONNX models only)",
+        )
+        c.add_argument(
+            "--cut-outputs",
+            metavar="NAME[,NAME...]",
+            help="tensor names to end the model at: they become the graph outputs, and nodes they do not need "
+            "are dropped (ONNX models only)",
+        )
         c.add_argument("--json", action="store_true", help="print one JSON object")
         return c
 
@@ -112,7 +124,13 @@ def _shapes(specs: list[str]) -> dict[str, tuple[int, ...]]:
 
 
 def _load(args: argparse.Namespace) -> Graph:
-    return api.load(args.model, _shapes(args.input_shape))
+    return api.load(
+        args.model, _shapes(args.input_shape), inputs=_names(args.cut_inputs), outputs=_names(args.cut_outputs)
+    )
+
+
+def _names(text: str | None) -> list[str] | None:
+    return None if text is None else [name.strip() for name in text.split(",") if name.strip()]
 
 
 def _emit(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
@@ -183,11 +201,10 @@ def _compile(args: argparse.Namespace) -> None:
     if args.pass_option:
         passes = cli_passes.configured_passes(api.DEFAULT_PIPELINE if passes is None else passes, args.pass_option)
     result = api.compile(
-        args.model,
+        _load(args),
         target=args.target,
         passes=passes,
         out_dir=args.out,
-        input_shapes=_shapes(args.input_shape),
         target_options=target_options(args),
         calibration=calibration,
     )

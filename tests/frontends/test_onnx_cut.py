@@ -3,6 +3,9 @@ computes, in onnxruntime and in Tessera, what the whole model computes between t
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import onnx
 import pytest
@@ -10,6 +13,7 @@ from conftest import ORT, chain_graph, require
 from onnx import TensorProto, helper, numpy_helper
 
 import tessera
+from tessera.cli import main
 from tessera.errors import ModelLoadError
 from tessera.frontends.onnx_cut import cut_onnx
 
@@ -100,3 +104,16 @@ def test_a_weight_is_no_place_to_cut() -> None:
 def test_cutting_a_graph_asks_for_an_onnx_model() -> None:
     with pytest.raises(ModelLoadError, match=r"Graph: inputs= / outputs= cut an ONNX model"):
         tessera.load(chain_graph(), outputs=["relu"])
+
+
+def test_the_cli_cuts_with_cut_inputs_and_cut_outputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+
+    path = tmp_path / "two_branch.onnx"
+    path.write_bytes(two_branch_model().SerializeToString())
+    assert main(["inspect", str(path), "--cut-inputs", "r1", "--cut-outputs", "a", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert [i["name"] for i in summary["inputs"]] == ["r1"] and [o["name"] for o in summary["outputs"]] == ["a"]
+    assert main(["compile", str(path), "--cut-outputs", "r1", "-o", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "model.onnx").exists()
+    assert main(["inspect", str(path), "--cut-outputs", "nope"]) != 0
+    assert "nope" in capsys.readouterr().err
