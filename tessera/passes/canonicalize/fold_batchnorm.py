@@ -83,8 +83,7 @@ def _is_foldable(bn: Node, graph: Graph) -> bool:
 def _affine(bn: Node) -> tuple[np.ndarray, np.ndarray]:
     """Per-channel scale s and shift t of an inference BN, in float64."""
     scale, bias, mean, var = (np.asarray(v.data, dtype=np.float64) for v in bn.inputs[1:5])
-    s = scale / np.sqrt(var + bn.attrs["epsilon"])
-    return s, bias - mean * s
+    return BatchNormalization.affine(scale, bias, mean, var, bn.attrs["epsilon"])
 
 
 def _feeds_only(producer: Node, bn: Node, graph: Graph) -> bool:

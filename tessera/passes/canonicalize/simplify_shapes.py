@@ -133,5 +133,4 @@ class SimplifyShapes(PatternPass):
 
 
 def _perm(node: Node) -> tuple[int, ...]:
-    perm = node.attrs["perm"]
-    return tuple(perm) if perm is not None else tuple(reversed(range(node.inputs[0].type.rank)))
+    return Transpose.perm(node.inputs[0].type.rank, node.attrs)
