@@ -177,6 +177,26 @@ class Graph:
         old.users.clear()
         self.outputs = [new if v is old else v for v in self.outputs]
 
+    def replace_input(self, old: Value, type: TensorType, rest_name: str) -> Value:
+        """A new graph input of `type` takes the name and place of input `old`, which leaves the
+        interface under `rest_name` (a name not in use) and keeps its readers until they are rewired."""
+        if old not in self.inputs:
+            raise VerificationError(
+                f"graph {self.name!r}: {old.name!r} is not a graph input (replace one of its inputs)"
+            )
+        new = Value(old.name, type)
+        old.name = self._claim(rest_name, "value")
+        self.inputs[self.inputs.index(old)] = new
+        return new
+
+    def replace_output(self, old: Value, new: Value) -> None:
+        """`new` takes the place of graph output `old`; readers of `old` keep reading it."""
+        if old not in self.outputs:
+            raise VerificationError(
+                f"graph {self.name!r}: {old.name!r} is not a graph output (replace one of its outputs)"
+            )
+        self.outputs = [new if v is old else v for v in self.outputs]
+
     def can_take_name(self, old: Value, new: Value) -> bool:
         """Whether `new` may take the name of `old`: graph input names are interface, and a graph
         output has its own name already."""
