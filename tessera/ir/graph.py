@@ -91,6 +91,10 @@ class Graph:
         """A value name not used yet in this graph, derived from `base`."""
         return _fresh(base or "v", self._names, self._counter)
 
+    def has_name(self, name: str) -> bool:
+        """Whether a value (input, constant or node output) of this graph is called `name`."""
+        return name in self._names
+
     def unique_node_name(self, base: str) -> str:
         return _fresh(base or "node", self._node_names, self._counter)
 

@@ -28,7 +28,7 @@ def test_add_names_outputs_and_appends_without_before() -> None:
     g = _graph()
     rw = Rewriter(g)
     node = rw.add(Abs, [g.outputs[0]], name="abs", output_names=["magnitude"])
-    assert g.nodes[-1] is node and node.output.name == "magnitude" and rw.changed
+    assert g.nodes[-1] is node and node.output.name == "magnitude" and rw.changed and g.has_name("magnitude")
     with pytest.raises(VerificationError, match="already used"):
         rw.add(Abs, [g.outputs[0]], name="abs", output_names=["magnitude"])
 

@@ -29,6 +29,7 @@ MUTATORS = {
 QUERIES = {
     "can_take_name",
     "copy",
+    "has_name",
     "node",
     "op_counts",
     "param_count",

@@ -141,7 +141,7 @@ class Lowering:
     def fresh(self, base: str) -> str:
         """A new value name that no source value has (those are kept for float versions)."""
         name, i = base, 0
-        while name in self._reserved or name in self.dst._names:
+        while name in self._reserved or self.dst.has_name(name):
             i += 1
             name = f"{base}_{i}"
         return name
