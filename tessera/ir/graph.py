@@ -91,6 +91,10 @@ class Graph:
         """A value name not used yet in this graph, derived from `base`."""
         return _fresh(base or "v", self._names, self._counter)
 
+    def has_name(self, name: str) -> bool:
+        """Whether a value (input, constant or node output) of this graph is called `name`."""
+        return name in self._names
+
     def unique_node_name(self, base: str) -> str:
         return _fresh(base or "node", self._node_names, self._counter)
 
@@ -175,6 +179,26 @@ class Graph:
             user.inputs = tuple(new if v is old else v for v in user.inputs)
             new.users.append(user)
         old.users.clear()
+        self.outputs = [new if v is old else v for v in self.outputs]
+
+    def replace_input(self, old: Value, type: TensorType, rest_name: str) -> Value:
+        """A new graph input of `type` takes the name and place of input `old`, which leaves the
+        interface under `rest_name` (a name not in use) and keeps its readers until they are rewired."""
+        if old not in self.inputs:
+            raise VerificationError(
+                f"graph {self.name!r}: {old.name!r} is not a graph input (replace one of its inputs)"
+            )
+        new = Value(old.name, type)
+        old.name = self._claim(rest_name, "value")
+        self.inputs[self.inputs.index(old)] = new
+        return new
+
+    def replace_output(self, old: Value, new: Value) -> None:
+        """`new` takes the place of graph output `old`; readers of `old` keep reading it."""
+        if old not in self.outputs:
+            raise VerificationError(
+                f"graph {self.name!r}: {old.name!r} is not a graph output (replace one of its outputs)"
+            )
         self.outputs = [new if v is old else v for v in self.outputs]
 
     def can_take_name(self, old: Value, new: Value) -> bool:

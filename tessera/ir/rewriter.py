@@ -5,7 +5,8 @@ returns early when it does not apply and otherwise edits through `rw`. `tessera.
 patterns over a graph until nothing changes.
 
 Rewrites keep the graph's interface: when a graph output is replaced, the replacement takes the
-output's name (`Rewriter.can_replace` says whether that is possible). The Rewriter records the nodes
+output's name (`Rewriter.can_replace` says whether that is possible); only `retype_input` and
+`retype_output` change it, on purpose (an int8 interface under the float names). The Rewriter records the nodes
 an edit touched (new nodes, readers of replaced values, producers of erased nodes), so the driver
 revisits exactly those.
 """
@@ -19,6 +20,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from tessera.errors import PassError
+from tessera.ir.dtypes import DType
 from tessera.ir.graph import Graph, Node, Value
 from tessera.ir.ops.base import Op
 
@@ -50,11 +52,15 @@ class Rewriter:
         before: Node | None = None,
         name: str | None = None,
         num_outputs: int | None = None,
+        output_names: Sequence[str] | None = None,
     ) -> Node:
         """Insert a new node right before `before` (its operands are all defined by then), or at
-        the end of the graph when `before` is None."""
+        the end of the graph when `before` is None. Its outputs are named after the node, or
+        `output_names` (names not in use, one per output) when given."""
         self.changed = True
-        node = self.graph.add_node(op, inputs, attrs, name=name, before=before, num_outputs=num_outputs)
+        node = self.graph.add_node(
+            op, inputs, attrs, name=name, before=before, num_outputs=num_outputs, output_names=output_names
+        )
         self._touched.append(node)
         return node
 
@@ -105,9 +111,15 @@ class Rewriter:
         for old, fresh in zip(node.outputs, new.outputs):
             if old.type != fresh.type:
                 raise PassError(f"replace_op on {node.name!r}: {op.name} gives {fresh.type}, {old.name} is {old.type}")
-        node.name, new.name = new.name, node.name  # both names stay claimed; erasing frees the temporary one
+        self.take_node_name(new, node)
         self.replace(node, new.outputs, take_names=True)
         return new
+
+    def take_node_name(self, new: Node, old: Node) -> None:
+        """`new` takes the node name of `old`, which takes new's: both names stay claimed, and
+        erasing `old` later frees the temporary one."""
+        self.changed = True
+        old.name, new.name = new.name, old.name
 
     def replace(self, node: Node, new_values: Sequence[Value], *, take_names: bool = False) -> None:
         """Readers of node's outputs read `new_values` instead (taking the outputs' names with
@@ -122,6 +134,40 @@ class Rewriter:
         """Replace the execution order (a permutation of the graph's nodes)."""
         self.changed = True
         self.graph.reorder(order)
+
+    # ---- the interface -------------------------------------------------------------------------
+    def retype_input(self, old: Value, dtype: DType, qparams: tuple[float, int], rest_name: str) -> Value:
+        """Graph input `old` becomes a new input of `dtype` with its name, place and shape, read as
+        real numbers through the (scale, zero point) `qparams` (`Graph.io_qparams`). `old` leaves
+        the interface under `rest_name` (a name not in use) and keeps its readers until they are
+        rewired to a conversion of the new input. Returns the new input."""
+        if old not in self.graph.inputs:
+            raise PassError(
+                f"retype_input: {old.name!r} is not an input of graph {self.graph.name!r} (retype a graph input)"
+            )
+        self.changed = True
+        new = self.graph.replace_input(old, old.type.with_dtype(dtype), rest_name)
+        self.graph.io_qparams[new.name] = qparams
+        return new
+
+    def retype_output(self, old: Value, new: Value, qparams: tuple[float, int], rest_name: str) -> Value:
+        """Graph output `old` becomes `new` (of another dtype), read as real numbers through the
+        (scale, zero point) `qparams`. `new` takes the output's name when both are node outputs and
+        `new` is no graph output yet (`old` is then called `rest_name`); readers of `old` stay."""
+        if old not in self.graph.outputs:
+            raise PassError(
+                f"retype_output: {old.name!r} is not an output of graph {self.graph.name!r} (retype a graph output)"
+            )
+        self.changed = True
+        renamable = old.producer is not None and new.producer is not None and new not in self.graph.outputs
+        self.graph.replace_output(old, new)
+        self._touch_value(old)
+        if renamable:
+            name = old.name
+            self.graph.rename(old, rest_name)
+            self.graph.rename(new, name)
+        self.graph.io_qparams[new.name] = qparams
+        return new
 
     # ---- removing --------------------------------------------------------------------------------
     def erase(self, node: Node) -> None:

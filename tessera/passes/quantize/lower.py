@@ -25,7 +25,7 @@ from tessera.ir.ops.activation import Relu
 from tessera.ir.ops.base import Op
 from tessera.ir.ops.clip import Clip
 from tessera.ir.ops.quantized import DequantizeLinear, QuantizeLinear
-from tessera.passes.quantize.edit import QuantizeRewriter
+from tessera.ir.rewriter import Rewriter
 from tessera.passes.quantize.ranges import QParams, qparams
 
 
@@ -59,7 +59,7 @@ class Lowering:
     int8_inputs: bool = False
     int8_outputs: bool = False
     dst: Graph = field(init=False)  # the copy being edited
-    rw: QuantizeRewriter = field(init=False)
+    rw: Rewriter = field(init=False)
     layers: list[QuantizedLayer] = field(default_factory=list)
     float_layers: list[FloatLayer] = field(default_factory=list)
     fused: set[str] = field(default_factory=set)  # names of source nodes absorbed into another
@@ -73,7 +73,7 @@ class Lowering:
 
     def __post_init__(self) -> None:
         self.dst = self.src.copy()
-        self.rw = QuantizeRewriter(self.dst)
+        self.rw = Rewriter(self.dst)
         self._reserved = {v.name for v in self.src.values()}  # float versions keep the source names
         self._copy = {id(s): d for s, d in zip(self.src.values(), self.dst.values())}
         self._node_copy = {id(s): d for s, d in zip(self.src.nodes, self.dst.nodes)}
@@ -141,7 +141,7 @@ class Lowering:
     def fresh(self, base: str) -> str:
         """A new value name that no source value has (those are kept for float versions)."""
         name, i = base, 0
-        while name in self._reserved or name in self.dst._names:
+        while name in self._reserved or self.dst.has_name(name):
             i += 1
             name = f"{base}_{i}"
         return name
@@ -157,7 +157,7 @@ class Lowering:
         self, op: type[Op], inputs: list[Value], attrs: Mapping[str, Any] | None = None, *, name: str, output_name: str
     ) -> Node:
         """A new node at the place of the source node being visited."""
-        return self.rw.add_named(op, inputs, attrs, before=self._at, name=name, output_name=output_name)
+        return self.rw.add(op, inputs, attrs, before=self._at, name=name, output_names=[output_name])
 
     def emit(self, node: Node, op: type[Op], inputs: list[Value], attrs: Mapping[str, Any], output_name: str) -> Node:
         """The int8 node standing for source `node`: it takes node's name."""
@@ -199,16 +199,14 @@ class Lowering:
         self._at = None
         for i, v in enumerate(self.src.outputs):
             self._output(i, v)
-        lowered = [n for n in reversed(self.src.nodes) if id(n) not in self._kept]
-        for node in lowered:
-            self.rw.erase_dead(self._node_copy[id(node)])
+        self.rw.remove_dead()  # the float nodes that were lowered, and the weights only they read
+        lowered = [n for n in self.src.nodes if id(n) not in self._kept]
         alive = [n.name for n in lowered if not self.rw.is_erased(self._node_copy[id(n)])]
         if alive:
             raise PassError(
                 f"quantize-int8 on {self.src.name!r}: lowered node(s) {', '.join(alive)} are still read in float; "
                 "a rule emitted int8 nodes without giving their readers an int8 or float version (report this)"
             )
-        self.rw.remove_unused_constants()
         return self.dst
 
     def _output(self, index: int, v: Value) -> None:

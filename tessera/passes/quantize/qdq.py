@@ -23,19 +23,19 @@ from tessera.ir.ops.quantized import DequantizeLinear, QuantizeLinear, Requantiz
 from tessera.ir.ops.quantized_eltwise import QAdd, QAveragePool, QMul
 from tessera.ir.ops.quantized_nn import QConv, QFullyConnected, QMatMul
 from tessera.ir.ops.shape_ops import Reshape
+from tessera.ir.rewriter import Rewriter
 from tessera.passes.base import Pass, PassResult, Report
-from tessera.passes.quantize.edit import QuantizeRewriter
 from tessera.passes.registry import register_pass
 
-Expansion = Callable[[QuantizeRewriter, Node], Value]
+Expansion = Callable[[Rewriter, Node], Value]
 
 
-def _const(rw: QuantizeRewriter, node: Node, what: str, data: np.ndarray | np.generic) -> Value:
+def _const(rw: Rewriter, node: Node, what: str, data: np.ndarray | np.generic) -> Value:
     return rw.constant(f"{node.name}_{what}", np.asarray(data))
 
 
 def _dq(
-    rw: QuantizeRewriter, node: Node, x: Value, scale: float | np.ndarray, zp: int | np.ndarray = 0, axis: int = 1
+    rw: Rewriter, node: Node, x: Value, scale: float | np.ndarray, zp: int | np.ndarray = 0, axis: int = 1
 ) -> Value:
     s = np.asarray(scale, dtype=np.float32)
     z = np.broadcast_to(np.asarray(zp), s.shape).astype(x.dtype.numpy())
@@ -43,7 +43,7 @@ def _dq(
     return rw.add(DequantizeLinear, inputs, {"axis": axis}, name=f"{node.name}_dq", before=node).output
 
 
-def _q_out(rw: QuantizeRewriter, node: Node, y: Value, attrs: Attrs, scale: float, zp: int) -> Value:
+def _q_out(rw: Rewriter, node: Node, y: Value, attrs: Attrs, scale: float, zp: int) -> Value:
     """Clamp to the fused activation's bounds (when tighter than int8's), then quantize."""
     lo, hi = attrs["act_min"], attrs["act_max"]
     if lo > -128 or hi < 127:
@@ -53,19 +53,19 @@ def _q_out(rw: QuantizeRewriter, node: Node, y: Value, attrs: Attrs, scale: floa
     return rw.add(QuantizeLinear, inputs, name=f"{node.name}_q", before=node).output
 
 
-def _out(rw: QuantizeRewriter, node: Node, y: Value) -> Value:
+def _out(rw: Rewriter, node: Node, y: Value) -> Value:
     a = node.attrs
     return _q_out(rw, node, y, a, a["y_scale"], a["y_zero_point"])
 
 
-def _bias_dq(rw: QuantizeRewriter, node: Node, bias: Value, axis: int = 0) -> Value:
+def _bias_dq(rw: Rewriter, node: Node, bias: Value, axis: int = 0) -> Value:
     a = node.attrs
     w_scale = np.asarray(a["w_scale"], np.float64)
     scale = np.broadcast_to(a["x_scale"] * w_scale, bias.shape)
     return _dq(rw, node, bias, scale, 0, axis)
 
 
-def _conv(rw: QuantizeRewriter, node: Node) -> Value:
+def _conv(rw: Rewriter, node: Node) -> Value:
     a = node.attrs
     x = _dq(rw, node, node.inputs[0], a["x_scale"], a["x_zero_point"])
     channels = node.inputs[1].shape[0]
@@ -75,7 +75,7 @@ def _conv(rw: QuantizeRewriter, node: Node) -> Value:
     return _out(rw, node, y)
 
 
-def _fully_connected(rw: QuantizeRewriter, node: Node) -> Value:
+def _fully_connected(rw: Rewriter, node: Node) -> Value:
     a = node.attrs
     # Gemm on a 2-D view, reshaped in int8 (onnxruntime's QDQ rewrites fail on MatMul + Add of a
     # 3-D input and on Reshape between DequantizeLinear and the op).
@@ -94,7 +94,7 @@ def _fully_connected(rw: QuantizeRewriter, node: Node) -> Value:
 
 
 def _binary(op: type[Op]) -> Expansion:
-    def expand(rw: QuantizeRewriter, node: Node) -> Value:
+    def expand(rw: Rewriter, node: Node) -> Value:
         a = node.attrs
         lhs = _dq(rw, node, node.inputs[0], a["a_scale"], a["a_zero_point"])
         rhs = _dq(rw, node, node.inputs[1], a["b_scale"], a["b_zero_point"])
@@ -103,7 +103,7 @@ def _binary(op: type[Op]) -> Expansion:
     return expand
 
 
-def _average_pool(rw: QuantizeRewriter, node: Node) -> Value:
+def _average_pool(rw: Rewriter, node: Node) -> Value:
     a = node.attrs
     x = _dq(rw, node, node.inputs[0], a["scale"], a["zero_point"])
     pool = {k: a[k] for k in ("auto_pad", "kernel_shape", "strides", "dilations", "pads", "ceil_mode")}
@@ -111,7 +111,7 @@ def _average_pool(rw: QuantizeRewriter, node: Node) -> Value:
     return _q_out(rw, node, y, a, a["scale"], a["zero_point"])
 
 
-def _requantize(rw: QuantizeRewriter, node: Node) -> Value:
+def _requantize(rw: Rewriter, node: Node) -> Value:
     a = node.attrs
     return _out(rw, node, _dq(rw, node, node.inputs[0], a["x_scale"], a["x_zero_point"]))
 
@@ -141,13 +141,13 @@ class ExpandQdq(Pass):
     name = "expand-qdq"
 
     def run(self, graph: Graph) -> PassResult:
-        rw = QuantizeRewriter(graph)
+        rw = Rewriter(graph)
         counts: dict[str, int] = {}
         for node in [n for n in graph.nodes if n.op in EXPANSIONS]:
             rw.replace_all_uses(node.output, EXPANSIONS[node.op](rw, node))  # a graph output keeps its name
             rw.erase(node)
             counts[node.op.name] = counts.get(node.op.name, 0) + 1
-        rw.remove_unused_constants()
+        rw.remove_dead()  # the int8 weights and parameters nothing reads now
         return PassResult(graph, bool(counts), ExpandQdqReport(dict(sorted(counts.items()))))
 
 
