@@ -39,6 +39,7 @@ def load(
     frontend: str = "export",
     inputs: Sequence[str] | None = None,
     outputs: Sequence[str] | None = None,
+    max_constant_bytes: int | None = None,
 ) -> Graph:
     """Load a model into a verified Tessera graph.
 
@@ -50,6 +51,8 @@ def load(
     `outputs` is loaded (onnx-graphsurgeon; either may be None to keep the model's own).
     A torch.nn.Module source needs `example_inputs` (a tensor or a tuple of tensors) and may pick
     `frontend="export"` (torch.export, the default) or `"onnx"` (torch.onnx.export); see docs/pytorch.md.
+    max_constant_bytes: bytes of constants an ONNX import may materialize (initializers, external
+    data, folded results); default TESSERA_MAX_CONSTANT_BYTES, else 1 GiB.
     """
     cut = bool(inputs) or bool(outputs)
     if cut and (isinstance(source, Graph) or _is_torch_module(source)):
@@ -73,7 +76,7 @@ def load(
         from tessera.frontends.onnx_cut import cut_onnx
 
         source = cut_onnx(source, inputs, outputs)
-    return load_onnx(source, input_shapes, constant_inputs)
+    return load_onnx(source, input_shapes, constant_inputs, max_constant_bytes=max_constant_bytes)
 
 
 def _is_torch_module(source: object) -> bool:

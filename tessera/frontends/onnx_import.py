@@ -4,6 +4,7 @@ The importer pins every shape (dynamic dimensions need `input_shapes`), turns in
 Constant nodes into constants, folds everything computable at compile time (shape subgraphs,
 ConstantOfShape weights, any node whose inputs are all constants) with the ops' reference kernels,
 and builds the remaining nodes through the op registry. Unsupported ops are reported all at once.
+Sizes are checked against a LoadBudget (onnx_budget) from declared types before anything is allocated.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import onnx
 from onnx import numpy_helper
 
 from tessera.errors import ModelLoadError, ShapeError, TesseraError, UnsupportedOpError
+from tessera.frontends.onnx_budget import LoadBudget, tensor_proto_nbytes
 from tessera.frontends.onnx_reader import Source, default_opset, read_model
 from tessera.frontends.onnx_types import ONNX_TO_DTYPE, decode_attribute, onnx_type_name
 from tessera.ir.dtypes import DType
@@ -33,15 +35,21 @@ def load_onnx(
     source: Source,
     input_shapes: ShapeMap | None = None,
     constant_inputs: Mapping[str, np.ndarray] | None = None,
+    *,
+    max_constant_bytes: int | None = None,
 ) -> Graph:
     """Import an ONNX model (path, bytes or ModelProto) into a verified Tessera graph.
 
     input_shapes: pins dynamic (or overrides) input dimensions, e.g. {"x": (1, 3, 224, 224)}.
     constant_inputs: graph inputs to replace by constants (they are then folded into the graph).
+    max_constant_bytes: how many bytes of constants (initializers, external data, results folded at
+    import) the import may materialize; default TESSERA_MAX_CONSTANT_BYTES, else 1 GiB.
     """
-    model, label = read_model(source)
+    budget = LoadBudget.resolve(max_constant_bytes)
+    model, label = read_model(source, budget)
     try:
-        return _Importer(model, label, dict(input_shapes or {}), dict(constant_inputs or {})).run()
+        importer = _Importer(model, label, dict(input_shapes or {}), dict(constant_inputs or {}), budget)
+        return importer.run()
     except TesseraError:
         raise
     except (ValueError, TypeError, KeyError, IndexError) as err:  # malformed protobuf content
@@ -61,8 +69,10 @@ def unsupported_ops(model: onnx.ModelProto) -> dict[str, list[str]]:
 
 
 class _Importer:
-    def __init__(self, model: onnx.ModelProto, label: str, shapes: dict, consts: dict):
+    def __init__(self, model: onnx.ModelProto, label: str, shapes: dict, consts: dict, budget: LoadBudget):
         self.model = model
+        self.budget = budget
+        self.materialized = 0  # bytes of constants created so far
         self.label = label
         self.shapes = shapes
         self.consts = consts
@@ -91,6 +101,8 @@ class _Importer:
     # ---- values ----------------------------------------------------------------------------------
     def _add_initializers(self, g: onnx.GraphProto) -> None:
         for init in list(g.initializer):
+            what = f"{self.label}: initializer {init.name!r}"
+            self.budget.check_constant(tensor_proto_nbytes(init, what), what, self.materialized)
             data = numpy_helper.to_array(init)
             self._constant(init.name, data, f"initializer {init.name!r}")
         for sparse in g.sparse_initializer:
@@ -137,7 +149,7 @@ class _Importer:
                 )
             if any(d < 0 for d in shape):
                 raise ShapeError(f"{self.label}: input_shapes for {info.name!r} has a negative dimension: {shape}")
-            return TensorType(dtype, shape)
+            return self._checked_type(TensorType(dtype, shape), f"{self.label}: input {info.name!r}")
         if not tt.HasField("shape"):
             dynamic.append(f"{info.name!r} (no shape)")
             return None
@@ -146,7 +158,13 @@ class _Importer:
         if len(sizes) != len(dims):
             dynamic.append(f"{info.name!r} {dims}")
             return None
-        return TensorType(dtype, sizes)
+        return self._checked_type(TensorType(dtype, sizes), f"{self.label}: input {info.name!r}")
+
+    def _checked_type(self, ttype: TensorType, what: str) -> TensorType:
+        if any(d < 0 for d in ttype.shape):
+            raise ShapeError(f"{what} has a negative dimension: {list(ttype.shape)}")
+        self.budget.check_tensor(ttype.nbytes, f"{what} ({ttype})")
+        return ttype
 
     def _dtype(self, elem_type: int, what: str) -> DType:
         if elem_type not in ONNX_TO_DTYPE:
@@ -165,20 +183,24 @@ class _Importer:
             ) from None
         if name in self.env:
             raise ModelLoadError(f"{self.label}: tensor name {name!r} is defined twice")
+        self.budget.check_constant(data.nbytes, f"{self.label}: {what}", self.materialized)
+        self.materialized += data.nbytes
         self.env[name] = self.graph.add_constant(name, np.asarray(data, order="C"))
 
     # ---- nodes -----------------------------------------------------------------------------------
     def _add_node(self, node: onnx.NodeProto) -> None:
+        """Each error names the node once: errors of this importer and of the op's from_onnx get
+        `label`; Graph.add_node names the node itself, so only the model is added to its errors."""
         label = f"{self.label}: node {node.name or '(unnamed)'!r} ({node.op_type})"
-        try:
-            if node.op_type == "Constant":
-                self._constant_node(node)
-            else:
-                self._op_node(node, lookup(node.op_type, node.domain), label)
-        except ShapeError as err:
-            raise ShapeError(f"{label}: {err}") from None
+        if node.op_type == "Constant":
+            self._constant_node(node, label)
+        else:
+            self._op_node(node, lookup(node.op_type, node.domain), label)
 
-    def _constant_node(self, node: onnx.NodeProto) -> None:
+    def _constant_node(self, node: onnx.NodeProto, label: str) -> None:
+        for attr in node.attribute:
+            if attr.type == onnx.AttributeProto.TENSOR:
+                self.budget.check_constant(tensor_proto_nbytes(attr.t, label), label, self.materialized)
         attrs = {a.name: decode_attribute(a) for a in node.attribute}
         if "value" in attrs:
             data = np.asarray(attrs["value"])
@@ -187,7 +209,7 @@ class _Importer:
         elif "value_int" in attrs or "value_ints" in attrs:
             data = np.asarray(attrs.get("value_int", attrs.get("value_ints")), dtype=np.int64)
         else:
-            raise ShapeError(f"Constant form {sorted(attrs)} is not supported (strings and sparse tensors)")
+            raise ShapeError(f"{label}: Constant form {sorted(attrs)} is not supported (strings and sparse tensors)")
         self._constant(node.output[0], data, f"Constant {node.output[0]!r}")
 
     def _consts(self, inputs: list[str]) -> dict[int, np.ndarray]:
@@ -215,7 +237,10 @@ class _Importer:
             input_types=[self.env[n].type if n else None for n in inputs],
             num_outputs=len(node.output),
         )
-        imported = op.from_onnx(view)
+        try:
+            imported = op.from_onnx(view)
+        except ShapeError as err:
+            raise ShapeError(f"{label}: {err}") from None
         data = [self.env[inputs[i]] for i in imported.data_inputs]
         outputs = list(node.output)
         while outputs and not outputs[-1]:
@@ -226,25 +251,38 @@ class _Importer:
                     f"{label}: output {name!r} is already defined (a graph must assign each name once)"
                 )
         if (all(v.is_constant for v in data) or op.fold_from_types) and outputs:
-            self._fold(op, data, imported.attrs, outputs, node.name)
+            self._fold(op, data, imported.attrs, outputs, label)
             return
         names = [n or self.graph.unique_name(f"{node.name or op.name}_unused{i}") for i, n in enumerate(outputs)]
-        created = self.graph.add_node(op, data, imported.attrs, name=node.name or None, output_names=names)
+        try:
+            created = self.graph.add_node(op, data, imported.attrs, name=node.name or None, output_names=names)
+        except ShapeError as err:  # add_node's message names the node already
+            raise ShapeError(f"{self.label}: {err}") from None
         for name, value in zip(outputs, created.outputs):
+            self._checked_type(value.type, f"{label} output {value.name!r}")
             if name:
                 self.env[name] = value
 
-    def _fold(self, op: type[Op], data: list[Value], attrs: dict, outputs: list[str], node_name: str) -> None:
-        frozen = op.make_attrs(attrs)
-        types = op.infer([v.type for v in data], frozen)
-        arrays = [v.data if v.is_constant else np.zeros(v.shape, v.dtype.numpy()) for v in data]
-        results = op.compute(arrays, frozen)  # type: ignore[arg-type]
+    def _fold(self, op: type[Op], data: list[Value], attrs: dict, outputs: list[str], label: str) -> None:
+        """Evaluate the node now. Its results' size comes from inference (every output, also the
+        unused ones: the kernel computes them all) and must fit the budget before the kernel runs."""
+        try:
+            frozen = op.make_attrs(attrs)
+            types = op.infer([v.type for v in data], frozen)
+        except ShapeError as err:
+            raise ShapeError(f"{label}: {err}") from None
+        self.budget.check_constant(sum(t.nbytes for t in types), f"{label}, folded at import,", self.materialized)
+        arrays = [v.data if v.is_constant else _stand_in(v) for v in data]
+        try:
+            results = op.compute(arrays, frozen)  # type: ignore[arg-type]
+        except (ValueError, TypeError, IndexError, KeyError, ArithmeticError) as err:
+            raise ModelLoadError(f"{label}: folding at import failed: {type(err).__name__}: {err}") from None
         for name, ttype, result in zip(outputs, types, results):
             if not name:
                 continue
             result = np.asarray(result)
             if result.shape != ttype.shape or result.dtype != ttype.dtype.numpy():
-                raise ShapeError(f"folding gave {result.dtype}{list(result.shape)}, inference says {ttype}")
+                raise ShapeError(f"{label}: folding gave {result.dtype}{list(result.shape)}, inference says {ttype}")
             self._constant(name, np.asarray(result, order="C"), f"folded output {name!r}")
 
     def _set_outputs(self, g: onnx.GraphProto) -> None:
@@ -271,6 +309,12 @@ class _Importer:
                     f"{self.label}: output {info.name!r} is declared with shape "
                     f"{[d if d is not None else '?' for d in declared]}, the graph computes {list(value.shape)}"
                 )
+
+
+def _stand_in(value: Value) -> np.ndarray:
+    """A read-only array of the value's shape and dtype that takes one element of memory (the input
+    of an op folded from types only, like Shape)."""
+    return np.broadcast_to(np.zeros((), value.dtype.numpy()), value.shape)
 
 
 def _graph_name(model: onnx.ModelProto) -> str:

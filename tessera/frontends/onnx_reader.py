@@ -11,6 +11,8 @@ from google.protobuf.message import DecodeError
 from onnx import external_data_helper, version_converter
 
 from tessera.errors import ModelLoadError
+from tessera.frontends.onnx_budget import LoadBudget, tensor_proto_nbytes
+from tessera.frontends.onnx_types import ONNX_TO_DTYPE
 
 OLDEST_OPSET = 1  # onnx.version_converter lifts any older opset; it reports what it cannot convert
 UPGRADE_BELOW = 13  # models older than this are converted to opset 13 before import
@@ -19,8 +21,10 @@ NEWEST_OPSET = onnx.defs.onnx_opset_version()
 Source = str | os.PathLike[str] | bytes | onnx.ModelProto
 
 
-def read_model(source: Source) -> tuple[onnx.ModelProto, str]:
-    """Return the model (external data loaded, opset lifted) and a display name for errors."""
+def read_model(source: Source, budget: LoadBudget | None = None) -> tuple[onnx.ModelProto, str]:
+    """Return the model (external data loaded, opset lifted) and a display name for errors.
+    External data is read only when its declared size fits `budget`'s constant budget."""
+    budget = budget or LoadBudget.resolve()
     if isinstance(source, onnx.ModelProto):
         model, label, base = source, source.graph.name or "<ModelProto>", None
     elif isinstance(source, bytes | bytearray):
@@ -31,7 +35,7 @@ def read_model(source: Source) -> tuple[onnx.ModelProto, str]:
         if not path.is_file():
             raise ModelLoadError(f"{label}: no such model file")
         model, base = _parse(path.read_bytes(), label), path.resolve().parent
-    _load_external_data(model, base, label)
+    _load_external_data(model, base, label, budget)
     return _lift_opset(model, label), label
 
 
@@ -46,14 +50,19 @@ def _parse(data: bytes, label: str) -> onnx.ModelProto:
     return model
 
 
-def _load_external_data(model: onnx.ModelProto, base: Path | None, label: str) -> None:
+def _load_external_data(model: onnx.ModelProto, base: Path | None, label: str, budget: LoadBudget) -> None:
     tensors = [t for t in external_data_helper._get_all_tensors(model) if external_data_helper.uses_external_data(t)]
     if not tensors:
         return
     if base is None:
         raise ModelLoadError(f"{label}: the model keeps weights in external files; load it from its path instead")
+    total = 0
     for tensor in tensors:
-        info = external_data_helper.ExternalDataInfo(tensor)
+        info = _external_info(tensor, label)
+        what = f"{label}: external data of tensor {tensor.name!r}"
+        size = tensor_proto_nbytes(tensor, what)
+        budget.check_constant(size, what, total)
+        total += size
         target = (base / info.location).resolve()
         if os.path.isabs(info.location) or not target.is_relative_to(base):
             raise ModelLoadError(
@@ -62,17 +71,40 @@ def _load_external_data(model: onnx.ModelProto, base: Path | None, label: str) -
             )
         if not target.is_file():
             raise ModelLoadError(f"{label}: external data file {info.location!r} of tensor {tensor.name!r} is missing")
-        size = target.stat().st_size
-        if (info.offset is not None and info.offset > size) or (
-            info.length and (info.offset or 0) + info.length > size
+        file_size = target.stat().st_size
+        if (info.offset is not None and info.offset > file_size) or (
+            info.length and (info.offset or 0) + info.length > file_size
         ):
             raise ModelLoadError(
                 f"{label}: external data of tensor {tensor.name!r} runs past the end of {info.location!r}"
             )
+        if tensor.data_type in ONNX_TO_DTYPE:  # other types are refused by name at import
+            _check_stored_size(info, file_size, size, what)
     try:
         external_data_helper.load_external_data_for_model(model, str(base))
     except (OSError, ValueError) as err:
         raise ModelLoadError(f"{label}: could not read external data: {err}") from None
+
+
+def _external_info(tensor: onnx.TensorProto, label: str) -> external_data_helper.ExternalDataInfo:
+    try:
+        return external_data_helper.ExternalDataInfo(tensor)
+    except (ValueError, TypeError) as err:
+        raise ModelLoadError(
+            f"{label}: tensor {tensor.name!r} has a malformed external_data entry ({err}); "
+            "offset and length must be integers"
+        ) from None
+
+
+def _check_stored_size(info: external_data_helper.ExternalDataInfo, file_size: int, declared: int, what: str) -> None:
+    """The bytes onnx would read (length, else the rest of the file) must be the declared size, so a
+    tensor that claims a small shape cannot make the reader load a large file."""
+    stored = info.length if info.length else file_size - (info.offset or 0)
+    if stored != declared:
+        raise ModelLoadError(
+            f"{what} holds {stored:,} B in {info.location!r}, its dims and type declare {declared:,} B; "
+            "the file or the tensor's dims are wrong"
+        )
 
 
 def default_opset(model: onnx.ModelProto) -> int:

@@ -72,3 +72,16 @@ def test_random_graphs(seed: int) -> None:
     result = run_checked("fold-constants", random_graph(seed), seed=seed)
     for node in result.graph.nodes:
         assert not all(v.is_constant for v in node.inputs) or not any(o.users for o in node.outputs)
+
+
+def test_max_bytes_counts_every_output_of_a_multi_output_node() -> None:
+    """The kernel computes both halves of a Split even when one is read: 2 x 4,000 B against 6,000."""
+    g = Graph()
+    x = g.add_input("x", f32(1000))
+    w = g.add_constant("w", np.ones(2000, np.float32))
+    halves = g.add_node(op("Split"), [w], {"axis": 0, "num_outputs": 2}, name="halves", num_outputs=2)
+    g.outputs = [g.add_node(op("Add"), [x, halves.outputs[0]], name="y").output]
+    skipped = run_checked("fold-constants", g, max_bytes=6000)
+    assert skipped.report.skipped_too_large == 1 and skipped.report.nodes_folded == 0
+    folded = run_checked("fold-constants", g, max_bytes=8000)
+    assert folded.report.nodes_folded == 1 and folded.report.bytes_added == 4000
