@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import os
 import random
 import resource
 import signal
@@ -31,7 +32,6 @@ from types import FrameType
 import onnx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import contextlib
 import importlib
 from collections.abc import Callable
 from typing import Any
@@ -136,7 +136,10 @@ def run_seeded(seconds: float, seed: int, folder: Path, stats: Stats, hang: int,
 
 
 def run_atheris(seconds: float, seed: int, folder: Path, stats: Stats, hang: int, target: Target) -> None:
+    """libFuzzer never returns and skips exit hooks: the callback ends the run (and reports) itself."""
     import atheris
+
+    end = time.monotonic() + seconds
 
     corpus_dir = folder / "corpus"
     corpus_dir.mkdir()
@@ -154,11 +157,13 @@ def run_atheris(seconds: float, seed: int, folder: Path, stats: Stats, hang: int
 
     def one(data: bytes) -> None:
         check_one(data, folder, stats, hang, target)
+        if time.monotonic() > end:
+            atexit._run_exitfuncs()  # the report, then the temporary folder
+            os._exit(0)
 
-    argv = [sys.argv[0], f"-max_total_time={int(seconds)}", f"-seed={seed}", "-rss_limit_mb=0", str(corpus_dir)]
+    argv = [sys.argv[0], f"-seed={seed}", "-rss_limit_mb=0", str(corpus_dir)]
     atheris.Setup(argv, one, custom_mutator=mutator)
-    with contextlib.suppress(SystemExit):
-        atheris.Fuzz()
+    atheris.Fuzz()
 
 
 def cap_memory(megabytes: int) -> None:
