@@ -317,8 +317,13 @@ def _stand_in(value: Value) -> np.ndarray:
     return np.broadcast_to(np.zeros((), value.dtype.numpy()), value.shape)
 
 
+def _text(value: str | bytes) -> str:
+    """A protobuf string field as text: a field that is not valid UTF-8 comes back as bytes."""
+    return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else value
+
+
 def _graph_name(model: onnx.ModelProto) -> str:
-    name = model.graph.name or "main"
+    name = _text(model.graph.name) or "main"
     return "".join(c if c.isalnum() or c in "_-." else "_" for c in name)[:64] or "main"
 
 

@@ -88,12 +88,18 @@ def _load_external_data(model: onnx.ModelProto, base: Path | None, label: str, b
 
 def _external_info(tensor: onnx.TensorProto, label: str) -> external_data_helper.ExternalDataInfo:
     try:
-        return external_data_helper.ExternalDataInfo(tensor)
+        info = external_data_helper.ExternalDataInfo(tensor)
     except (ValueError, TypeError) as err:
         raise ModelLoadError(
             f"{label}: tensor {tensor.name!r} has a malformed external_data entry ({err}); "
             "offset and length must be integers"
         ) from None
+    if not isinstance(info.location, str) or not info.location or "\0" in info.location:
+        raise ModelLoadError(
+            f"{label}: tensor {tensor.name!r} has an external data location {info.location!r} that is "
+            "empty, holds a NUL byte or is not UTF-8 text; give the file name relative to the model"
+        )
+    return info
 
 
 def _check_stored_size(info: external_data_helper.ExternalDataInfo, file_size: int, declared: int, what: str) -> None:

@@ -131,3 +131,38 @@ def test_a_failing_node_is_named_once() -> None:
         tessera.load(m)
     assert str(info.value).count("pad0") == 1
     assert str(info.value).startswith("m: node 'pad0' (Pad): ")
+
+
+def _with_bytes(m: onnx.ModelProto, marker: bytes, replacement: bytes) -> bytes:
+    """The model's serialization with `marker` (a string field's text) replaced, e.g. by bytes that are
+    not UTF-8 (the protobuf API refuses to set them; a file can hold them)."""
+    data = m.SerializeToString()
+    assert data.count(marker) == 1 and len(marker) == len(replacement)
+    return data.replace(marker, replacement)
+
+
+def test_fuzz_finding_graph_name_not_utf8() -> None:
+    m = model([helper.make_node("Relu", ["x"], ["y"])], [tensor("x", [2])], [tensor("y", [2])], name="QQQQ")
+    graph = tessera.load(_with_bytes(m, b"QQQQ", b"\xff\xfeQQ"))
+    assert graph.name == "__QQ"
+
+
+def test_fuzz_finding_external_location_not_utf8(tmp_path: Path) -> None:
+    init = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[2])
+    init.data_location = TensorProto.EXTERNAL
+    init.external_data.add(key="location", value="QQQQ")
+    m = model([helper.make_node("Identity", ["w"], ["y"])], [], [tensor("y", None)], [init])
+    (tmp_path / "m.onnx").write_bytes(_with_bytes(m, b"QQQQ", b"\xff\xfeQQ"))
+    with pytest.raises(
+        ModelLoadError, match=r"external data location .* is empty, holds a NUL byte or is not UTF-8 text"
+    ):
+        tessera.load(tmp_path / "m.onnx")
+
+
+def test_fuzz_finding_external_location_with_nul_byte(tmp_path: Path) -> None:
+    init = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[2])
+    init.data_location = TensorProto.EXTERNAL
+    init.external_data.add(key="location", value="w\0.bin")
+    onnx.save(model([helper.make_node("Identity", ["w"], ["y"])], [], [tensor("y", None)], [init]), tmp_path / "m.onnx")
+    with pytest.raises(ModelLoadError, match="holds a NUL byte"):
+        tessera.load(tmp_path / "m.onnx")
