@@ -18,8 +18,6 @@ from tessera.ir.graph import Graph
 from tessera.ir.summary import summarize
 from tessera.models_zoo.zoo_cli import add_zoo_commands
 
-DEMO_MODEL = "light:squeezenet"
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
@@ -100,8 +98,14 @@ def _parser() -> argparse.ArgumentParser:
 
     add_targets_command(sub)
 
-    c = sub.add_parser("demo", help=f"compile the bundled {DEMO_MODEL} model and print its report")
-    c.add_argument("-o", "--out", type=Path, default=Path("tessera-demo"), help="output folder")
+    c = sub.add_parser(
+        "demo",
+        help="the headline job: a zoo MCU model (mcunet-vww) to int8, memory-scheduled, arena-planned MCU C, "
+        "built and run on the host and on QEMU Cortex-M4 (when installed) against the reference",
+    )
+    c.add_argument("-o", "--out", type=Path, default=Path("tessera-demo"), help="output folder (the C project)")
+    c.add_argument("--resolution", type=int, default=96, help="input image size (default 96)")
+    c.add_argument("--no-qemu", action="store_true", help="run on the host only, even when QEMU is installed")
     c.add_argument("--json", action="store_true", help="print one JSON object")
     c.set_defaults(func=_demo)
 
@@ -232,8 +236,10 @@ def _schedule(args: argparse.Namespace) -> None:
 
 
 def _demo(args: argparse.Namespace) -> None:
-    result = api.compile(DEMO_MODEL, out_dir=args.out)
-    _emit(args, result.to_dict(), result.render_text())
+    from tessera.demo import run_demo
+
+    report = run_demo(args.out, resolution=args.resolution, qemu=not args.no_qemu)
+    _emit(args, report.to_dict(), report.render_text())
 
 
 if __name__ == "__main__":
