@@ -85,7 +85,8 @@ def run_demo(out_dir: str | Path, *, resolution: int = 96, qemu: bool = True) ->
     )
     compile_s = clock.lap()
     times = {r.name: r.time_s for r in result.reports}
-    q, sched, arena, built = (result.report(kind) for kind in (QuantizeReport, ScheduleReport, ArenaReport, McuReport))
+    q, sched = result.report(QuantizeReport), result.report(ScheduleReport)
+    arena, built = result.report(ArenaReport), result.report(McuReport)
     assert q is not None and sched is not None and arena is not None and built is not None
     top1 = q.outputs[0].top1_agreement if q.outputs else None
     report.steps += [
@@ -125,8 +126,9 @@ def run_demo(out_dir: str | Path, *, resolution: int = 96, qemu: bool = True) ->
         report.qemu_skipped = f"needs {', '.join(missing)} ({PACKAGES})"
     else:
         report.qemu_bit_exact = _same(result.run(inputs, on="qemu"), want, "qemu")
-        stats = result.artifact.last_stats
-        instructions = "" if stats is None or stats.instructions is None else f", {stats.instructions:,} instructions"
+        after = result.report(McuReport)
+        count = None if after is None else after.instructions
+        instructions = "" if count is None else f", {count:,} instructions"
         report.steps.append(clock.step("built and run on QEMU Cortex-M4", f"bit-exact{instructions}"))
     assert result.paths, "compile was given out_dir"
     report.out_dir = str(result.out_dir)
