@@ -18,6 +18,8 @@ from tessera.backends.targets import write_json
 from tessera.errors import ExecutionError, TargetError
 from tessera.ir.graph import Graph
 
+from .tvm_log import quiet_tvm
+
 LIBRARY, SIGNATURE = "model.so", "model.json"
 
 
@@ -111,7 +113,8 @@ class CpuModule:
 
     def save(self, folder: Path) -> dict[str, Path]:
         paths = {"library": folder / LIBRARY, "signature": folder / SIGNATURE}
-        self._executable.export_library(str(paths["library"]))
+        with quiet_tvm():
+            self._executable.export_library(str(paths["library"]))
         write_json(paths["signature"], self.signature.to_dict())
         return paths
 
@@ -128,7 +131,9 @@ def load(folder: str | Path) -> CpuModule:
         signature = Signature.from_dict(json.loads(sig.read_text()))
     except (ValueError, KeyError, TypeError) as err:
         raise TargetError(f"{sig}: not a cpu module signature ({err}); recompile the model") from None
-    return CpuModule(tvm.runtime.load_module(str(lib)), signature)
+    with quiet_tvm():
+        module = tvm.runtime.load_module(str(lib))
+    return CpuModule(module, signature)
 
 
 _THREADS: list[int | None] = [None]

@@ -41,7 +41,15 @@ class CpuReport(Report):
     def render_text(self) -> str:
         lines = [f"llvm target: {self.llvm_target}", f"threads: {self.threads or 'one per core'}"]
         lines.append(f"schedules: {self.schedule}" + (f"; tuning: {self.tuning_line}" if self.tuning_line else ""))
+        kernels = [] if self.tuning is None else self.tuning.get("kernels", [])
+        lines += [
+            f"  {k['task']}: fixed {_ms(k['fixed_ms'])}, tuned {_ms(k['tuned_ms'])} -> {k['winner']}" for k in kernels
+        ]
         return "\n".join(lines)
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f} ms"
 
 
 @dataclass(frozen=True)

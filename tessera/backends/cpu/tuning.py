@@ -4,12 +4,15 @@ The module is legalized and fused first (Relax's zero pipeline), so each fused k
 task. Tasks that already have a MetaSchedule record in the database are not tuned again: a second
 compile of the same model with the same database only applies the records. The fixed schedule of each
 tuned task is timed by the same runner and recorded too (fixed_record.py), so the database applies
-whichever is faster per kernel. Progress goes to stderr while it tunes, with the fixed schedule's time
-beside the best candidate's, and one line per kernel at the end says which one applies.
+whichever is faster per kernel. Progress is one line on stderr while it tunes (rewritten in place on a
+terminal, a line per quarter of the trials otherwise), with the fixed schedule's time beside the best
+candidate's; the summary line ends it, and the report lists per kernel which schedule applies.
+MetaSchedule's own tables go to its log files in the database folder (TESSERA_TVM_LOG=1: also stdout).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import sys
 import time
@@ -19,6 +22,7 @@ from typing import Any
 
 from tessera.backends.cpu import fixed_record, msworkers
 from tessera.backends.cpu.fixed_record import KernelOutcome, TaskRecords
+from tessera.backends.cpu.tvm_log import tvm_console_level
 
 
 @dataclass(frozen=True)
@@ -97,9 +101,7 @@ def tune(mod: Any, target: Any, trials: int, db_dir: str | None) -> tuple[Any, T
         fixed_record.outcome(t.task_name, fixed_record.task_records(database, t.dispatched[0], tr))
         for t, tr in zip(tasks, traces)
     )
-    for kernel in kernels:
-        if kernel.winner != "none":
-            print(f"[tune] {kernel.line()}", file=sys.stderr)
+    progress.finish()
     with target, database, tvm.transform.PassContext(opt_level=3):
         mod = relax.transform.MetaScheduleApplyDatabase(enable_warning=False)(mod)
     seconds = time.perf_counter() - start
@@ -116,6 +118,7 @@ def _tune_tasks(
 ) -> None:
     from tvm.s_tir import meta_schedule as ms
 
+    logging.getLogger("tvm.s_tir.meta_schedule").setLevel(tvm_console_level())  # read by tune_tasks' loggers
     per_task = max(1, math.ceil(trials / len(tasks)))
     contexts, weights = ms.relax_integration.extracted_tasks_to_tune_contexts(
         tasks, work_dir=db_dir, strategy=msworkers.search_strategy(per_task), seed=0
@@ -153,7 +156,8 @@ def _cost_model() -> str:
 
 
 class _Progress:
-    """Prints one line per measured batch: task, trials so far, best time."""
+    """One progress line: trials so far, the task last measured and its best time against the fixed
+    schedule's. On a terminal the line is rewritten in place; in a log, one line per quarter."""
 
     def __init__(self, names: list[str], budget: int, before: list[TaskRecords]):
         self.names, self.budget = names, budget
@@ -161,6 +165,8 @@ class _Progress:
         self.measured: dict[str, int] = {}
         self.best: dict[str, float] = {}
         self.total = 0
+        self._tty = sys.stderr.isatty()
+        self._shown = 0  # quarters printed (not a terminal) / whether a line is open (terminal)
 
     def callback(self) -> Any:
         from tvm.ir.utils import derived_object
@@ -184,13 +190,23 @@ class _Progress:
             self.best[name] = min(self.best.get(name, math.inf), min(times))
         best = f"{self.best[name] * 1e3:.3f} ms" if name in self.best else "no valid candidate yet"
         fixed = self.fixed_s[task_id]
-        versus = "" if fixed is None else f" vs fixed schedule {fixed * 1e3:.3f} ms: {self._leader(name, fixed)} leads"
-        print(
-            f"[tune] task {task_id + 1}/{len(self.names)} {name}: {self.measured[name]} trials, best {best}{versus} "
-            f"({self.total}/{self.budget} trials in all)",
-            file=sys.stderr,
-            flush=True,
+        versus = "" if fixed is None else f" vs fixed {fixed * 1e3:.3f} ms ({self._leader(name, fixed)} leads)"
+        line = (
+            f"[tune] {self.total}/{self.budget} trials; task {task_id + 1}/{len(self.names)} {name}: "
+            f"best {best}{versus}"
         )
+        if self._tty:
+            print(f"\r{line}\x1b[K", end="", file=sys.stderr, flush=True)
+            self._shown = 1
+        elif self.total * 4 >= (self._shown + 1) * self.budget:
+            self._shown = min(4, self.total * 4 // max(self.budget, 1))
+            print(line, file=sys.stderr, flush=True)
+
+    def finish(self) -> None:
+        """End the rewritten line so what follows starts on its own."""
+        if self._tty and self._shown:
+            print(file=sys.stderr, flush=True)
+            self._shown = 0
 
     def _leader(self, name: str, fixed_s: float) -> str:
         return "tuned" if self.best.get(name, math.inf) < fixed_s else "fixed"

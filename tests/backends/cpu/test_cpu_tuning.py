@@ -68,8 +68,9 @@ def test_the_fixed_record_applies_as_the_fixed_schedule(tmp_path) -> None:
 
 
 @pytest.mark.slow
-def test_tuning_writes_and_reuses_the_database(tmp_path) -> None:
+def test_tuning_writes_and_reuses_the_database(tmp_path, capfd, monkeypatch) -> None:
     tvm = require("tvm", TVM)
+    monkeypatch.delenv("TESSERA_TVM_LOG", raising=False)
     from tvm.s_tir import meta_schedule as ms
 
     from tessera.backends.cpu import fixed_record
@@ -79,6 +80,13 @@ def test_tuning_writes_and_reuses_the_database(tmp_path) -> None:
     summary = first.artifact.tuning
     assert summary.tuned == 1 and summary.trials == 2 and summary.fixed_timed == 1
     (kernel,) = summary.kernels
+    # progress is one line (stderr is not a terminal here: a line per quarter at most) and the summary;
+    # MetaSchedule's tables stay in its log files
+    out, err = capfd.readouterr()
+    assert "task_scheduler" not in out and "Total trials" not in out
+    tune_lines = [line for line in err.splitlines() if line.startswith("[tune]")]
+    assert 2 <= len(tune_lines) <= 5 and "1 tuned now" in tune_lines[-1]
+    assert any(p.name.endswith("task_scheduler.log") for p in (tmp_path / "db" / "logs").iterdir())
     assert kernel.fixed_ms is not None and kernel.tuned_ms is not None
     # the database holds the fixed schedule's record, and the record that applies is never slower
     _, workload, target = _task(_conv_relu())
