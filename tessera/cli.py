@@ -88,7 +88,8 @@ def _parser() -> argparse.ArgumentParser:
         "--calibration",
         type=Path,
         metavar="FILE.npz",
-        help="calibration inputs: one array per graph input, first axis = sample index",
+        help="calibration inputs: one array per graph input, keyed by its name, of shape (N, *input shape): "
+        "N samples stacked on a new first axis",
     )
     c.set_defaults(func=_compile)
 
@@ -194,7 +195,8 @@ def _compile(args: argparse.Namespace) -> None:
     if args.quantize:
         if args.calibration is None:
             raise TesseraError(
-                "--quantize int8 needs --calibration FILE.npz (arrays keyed by input name, axis 0 = sample)"
+                "--quantize int8 needs --calibration FILE.npz (one array per input, keyed by its name, of shape "
+                "(N, *input shape): N samples stacked on a new first axis)"
             )
         passes = list(api.DEFAULT_PIPELINE if passes is None else passes)
         if "quantize-int8" not in passes:  # named in --passes: passes after it (patch-based) see int8
@@ -225,7 +227,8 @@ def load_calibration(path: Path) -> list[dict[str, np.ndarray]]:
     counts = {k: a.shape[0] if a.ndim else 0 for k, a in arrays.items()}
     if not arrays or len(set(counts.values())) != 1 or 0 in counts.values():
         raise TesseraError(
-            f"--calibration {path}: needs arrays keyed by input name with the same number of samples on axis 0, "
+            f"--calibration {path}: needs arrays keyed by input name, each (N, *input shape) with the same N "
+            "samples stacked on a new first axis, "
             f"got {counts or 'no arrays'}"
         )
     return [{k: a[i] for k, a in arrays.items()} for i in range(next(iter(counts.values())))]
