@@ -30,7 +30,7 @@ def check_inputs(model: str, declared: Sequence[Declared], inputs: Any) -> dict[
     shape and nothing else is given. ExecutionError names the model, each bad input and the fix."""
     names = [name for name, _, _ in declared]
     if not isinstance(inputs, Mapping):
-        example = ", ".join(f"{n!r}: array" for n in names) or ""
+        example = ", ".join(f"{n!r}: array" for n in names)
         raise ExecutionError(
             f"model {model!r}: inputs must be a dict {{input name: np.ndarray}}, got {_given(inputs)}; "
             f"pass {{{example}}}"
