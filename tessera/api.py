@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +12,15 @@ from typing import Any
 import numpy as np
 import onnx
 
+from tessera.arguments import (
+    calibration_list,
+    check_arg,
+    check_graph,
+    check_names,
+    check_optional,
+    check_source,
+    is_torch_module,
+)
 from tessera.backends.output import atomic_dir
 from tessera.backends.targets import Artifact, get_target, write_json
 from tessera.errors import ModelLoadError, PassError
@@ -54,15 +62,16 @@ def load(
     max_constant_bytes: bytes of constants an ONNX import may materialize (initializers, external
     data, folded results); default TESSERA_MAX_CONSTANT_BYTES, else 1 GiB.
     """
+    _check_load_args(source, input_shapes, constant_inputs, inputs, outputs)
     cut = bool(inputs) or bool(outputs)
-    if cut and (isinstance(source, Graph) or _is_torch_module(source)):
+    if cut and (isinstance(source, Graph) or is_torch_module(source)):
         raise ModelLoadError(
             f"{type(source).__name__}: inputs= / outputs= cut an ONNX model; pass an ONNX path, bytes or "
             "ModelProto (a Graph: tessera.export_onnx(graph) first)"
         )
     if isinstance(source, Graph):
         return source
-    if _is_torch_module(source):
+    if is_torch_module(source):
         from tessera.frontends.torch_import import load_torch
 
         if example_inputs is None:
@@ -79,21 +88,27 @@ def load(
     return load_onnx(source, input_shapes, constant_inputs, max_constant_bytes=max_constant_bytes)
 
 
-def _is_torch_module(source: object) -> bool:
-    torch = sys.modules.get("torch")  # a module instance means torch is imported already
-    return torch is not None and isinstance(source, torch.nn.Module)
+def _check_load_args(source: Any, shapes: Any, consts: Any, inputs: Any, outputs: Any) -> None:
+    f = "tessera.load"
+    check_source(f, source)
+    check_optional(f, "input_shapes", shapes, Mapping, "a dict {input name: shape}", 'input_shapes={"x": (1, 3, 8, 8)}')
+    check_optional(f, "constant_inputs", consts, Mapping, "a dict {input name: array}", 'constant_inputs={"x": a}')
+    check_names(f, "inputs", inputs)
+    check_names(f, "outputs", outputs)
 
 
 def run(graph: Graph, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Run a graph with the reference executor; inputs and outputs keyed by tensor name."""
     from tessera.backends.reference import execute
 
-    return execute(graph, inputs)
+    check_graph("tessera.run", graph, "tessera.run(GRAPH, inputs)")
+    return execute(graph, inputs)  # inputs: the check every run entry point makes
 
 
 def export_onnx(graph: Graph) -> onnx.ModelProto:
     """The graph as an ONNX model (opset 21; Tessera-only ops in domain ai.tessera). int8 ops are
     written in QDQ form (DequantizeLinear -> float op -> QuantizeLinear) by the expand-qdq pass."""
+    check_graph("tessera.export_onnx", graph, "tessera.export_onnx(GRAPH)")
     return _export_onnx(qdq_form(graph))
 
 
@@ -172,18 +187,17 @@ def compile(
     The target's own analysis inputs (the MCU kernels' in-place rules) are bound into the passes that
     take them (`memory-plan`), so they plan as the target builds.
     """
+    _check_compile_args(source, target, passes, out_dir, target_options)
+    samples = calibration_list("tessera.compile", calibration)
     tgt = get_target(target)
     options = tgt.make_options(target_options or {})
     graph = load(source, input_shapes, example_inputs=example_inputs, frontend=frontend).copy()
-    if isinstance(passes, str):
-        listed = [p for p in passes.split(",") if p]
-        raise PassError(f"passes takes a list of pass names, not the string {passes!r}: write passes={listed!r}")
     names = DEFAULT_PIPELINE if passes is None else passes
     inputs = dict(tgt.bindings(options))
-    if calibration is not None:
-        inputs["calibration"] = list(calibration)
+    if samples is not None:
+        inputs["calibration"] = samples
     pipeline = [bind_inputs(_build_pass(p), inputs) for p in names]
-    if calibration is not None and not any("calibration" in bound_fields(type(p)).values() for p in pipeline):
+    if samples is not None and not any("calibration" in bound_fields(type(p)).values() for p in pipeline):
         raise PassError(
             "calibration data was given but passes has no 'quantize-int8'; add it, e.g. passes=[..., 'quantize-int8']"
         )
@@ -193,6 +207,20 @@ def compile(
     if out_dir is not None:
         _write(compiled, Path(out_dir))
     return compiled
+
+
+def _check_compile_args(source: Any, target: Any, passes: Any, out_dir: Any, target_options: Any) -> None:
+    f = "tessera.compile"
+    check_source(f, source)
+    check_arg(f, "target", target, str, "a target name", 'target="mcu" (`tessera targets` lists them)')
+    if isinstance(passes, str):
+        listed = [p for p in passes.split(",") if p]
+        raise PassError(f"passes takes a list of pass names, not the string {passes!r}: write passes={listed!r}")
+    check_optional(f, "passes", passes, Sequence, "a list of pass names or Pass objects", 'passes=["canonicalize"]')
+    check_optional(f, "out_dir", out_dir, (str, os.PathLike), "a folder path", 'out_dir="build"')
+    check_optional(
+        f, "target_options", target_options, Mapping, "a dict {option: value}", 'target_options={"ram_kb": 256}'
+    )
 
 
 def _build_pass(p: str | Pass) -> Pass:
@@ -254,9 +282,11 @@ def quantize(
     random_calibration, seed, int8_io (True: int8 graph inputs and outputs, scale / zero point in
     `graph.io_qparams` and the report; "inputs" or "outputs" for one side).
     """
+    check_source("tessera.quantize", source)
+    samples = calibration_list("tessera.quantize", calibration)
     graph = load(source, input_shapes).copy()
     steps: list[Pass] = [get_pass("canonicalize")] if canonicalize else []
-    steps.append(get_pass("quantize-int8", calibration=None if calibration is None else list(calibration), **options))
+    steps.append(get_pass("quantize-int8", calibration=samples, **options))
     result = PassManager(steps).run(graph)
     report = result.records[-1].report
     assert isinstance(report, QuantizeReport)

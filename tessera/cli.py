@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,6 +16,7 @@ import numpy as np
 from tessera import api, cli_passes
 from tessera.cli_targets import add_target_arguments, add_targets_command, target_options
 from tessera.errors import TesseraError
+from tessera.files import output_file, write_file
 from tessera.ir.graph import Graph
 from tessera.ir.summary import summarize
 from tessera.models_zoo.zoo_cli import add_zoo_commands
@@ -67,7 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     c = model_cmd("run", "run a model with the reference executor")
     c.add_argument("--inputs", type=Path, help=".npz with one array per graph input (default: seeded random)")
     c.add_argument("--seed", type=int, default=0, help="seed for random inputs")
-    c.add_argument("--save", type=Path, help="write the outputs to this .npz")
+    c.add_argument(
+        "--save",
+        metavar="FILE.npz|FOLDER",
+        help="write the outputs to this .npz (.npz is added if missing); an existing folder (or a path ending "
+        "in /) gets MODEL.outputs.npz inside it; missing parent folders are created",
+    )
     c.set_defaults(func=_run)
 
     c = model_cmd("compile", "run the pass pipeline and build for a target")
@@ -163,6 +171,7 @@ def random_inputs(graph: Graph, seed: int = 0) -> dict[str, np.ndarray]:
 
 def _run(args: argparse.Namespace) -> None:
     graph = _load(args)
+    save = _save_path(args.save, graph.name) if args.save else None  # checked before the run
     if args.inputs:
         try:
             with np.load(args.inputs, allow_pickle=False) as data:
@@ -172,14 +181,28 @@ def _run(args: argparse.Namespace) -> None:
     else:
         feeds = random_inputs(graph, args.seed)
     outputs = api.run(graph, feeds)
-    if args.save:
-        np.savez(args.save, **cast(dict[str, Any], outputs))  # keyword arrays, not savez's flags
+    if save:
+        buffer = io.BytesIO()
+        np.savez(buffer, **cast(dict[str, Any], outputs))  # keyword arrays, not savez's flags
+        write_file(save, buffer.getvalue(), "--save")
     stats = {k: {"dtype": str(v.dtype), "shape": list(v.shape), **_stats(v)} for k, v in outputs.items()}
     text = "\n".join(
         f"{k}: {s['dtype']}{s['shape']} " + " ".join(f"{m}={s[m]:.6g}" for m in ("min", "max", "mean"))
         for k, s in stats.items()
     )
-    _emit(args, {"outputs": stats}, text)
+    report: dict[str, Any] = {"outputs": stats, "saved": str(save) if save else None}
+    _emit(args, report, text + (f"\nwrote {save}" if save else ""))
+
+
+def _save_path(raw: str, model: str) -> Path:
+    folder = Path(raw).is_dir() or raw.endswith(("/", os.sep))
+    if not folder and not raw.endswith(".npz"):
+        raw += ".npz"  # numpy's rule for savez, kept
+    return output_file(raw, f"{_file_stem(model)}.outputs.npz", "--save")
+
+
+def _file_stem(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "model"
 
 
 def _stats(v: np.ndarray) -> dict[str, float]:

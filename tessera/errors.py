@@ -41,3 +41,7 @@ class TargetError(TesseraError):
 
 class ParseError(TesseraError):
     """IR text could not be read. The message gives the line and column, and what was expected."""
+
+
+class ArgumentError(TesseraError, TypeError):
+    """An API function got an argument of the wrong type. Also a TypeError, as Python's own are."""

@@ -62,3 +62,41 @@ def test_targets_lists_reference(capsys: pytest.CaptureFixture[str]) -> None:
 def test_bad_target_option_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["compile", "light:squeezenet", "--target-option", "threads"]) == 2
     assert "KEY=VALUE" in capsys.readouterr().err
+
+
+def test_a_folder_as_the_model_names_its_onnx_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["inspect", str(tmp_path)]) == 2
+    assert f"{tmp_path} is a folder, not an ONNX model file, and holds no .onnx file" in capsys.readouterr().err
+    onnx.save(add_relu(), tmp_path / "m.onnx")
+    assert main(["inspect", str(tmp_path) + "/"]) == 2
+    assert f"is a folder, not an ONNX model file; did you mean {tmp_path / 'm.onnx'}?" in capsys.readouterr().err
+    onnx.save(add_relu(), tmp_path / "n.onnx")
+    assert main(["run", str(tmp_path)]) == 2
+    assert f"did you mean one of {tmp_path / 'm.onnx'}, {tmp_path / 'n.onnx'}?" in capsys.readouterr().err
+
+
+def test_run_save_into_a_folder_or_a_new_one(model_path: Path, tmp_path: Path, capsys) -> None:
+    assert run_json(capsys, "run", str(model_path), "--save", str(tmp_path))["saved"] == str(tmp_path / "m.outputs.npz")
+    assert np.load(tmp_path / "m.outputs.npz")["y"].shape == (2, 4)
+    assert main(["run", str(model_path), "--save", str(tmp_path / "new" / "deep") + "/"]) == 0
+    assert (tmp_path / "new" / "deep" / "m.outputs.npz").is_file()
+    assert main(["run", str(model_path), "--save", str(tmp_path / "plain")]) == 0  # numpy's rule: .npz added
+    assert np.load(tmp_path / "plain.npz")["y"].shape == (2, 4)
+    assert capsys.readouterr().out.endswith(f"wrote {tmp_path / 'plain.npz'}\n")
+
+
+def test_run_save_to_an_unwritable_path_is_a_clear_error(model_path: Path, tmp_path: Path, capsys) -> None:
+    (tmp_path / "afile").write_text("in the way")
+    assert main(["run", str(model_path), "--save", str(tmp_path / "afile" / "out.npz")]) == 2
+    err = capsys.readouterr().err
+    assert f"--save {tmp_path / 'afile' / 'out.npz'}: cannot create the folder {tmp_path / 'afile'}" in err
+    assert "choose another path" in err and "Traceback" not in err
+    (tmp_path / "dir" / "m.outputs.npz").mkdir(parents=True)  # the default name inside is taken by a folder
+    assert main(["run", str(model_path), "--save", str(tmp_path / "dir")]) == 2
+    assert f"{tmp_path / 'dir' / 'm.outputs.npz'} is a folder; give a file name" in capsys.readouterr().err
+
+
+def test_compile_out_under_a_file_is_a_clear_error(model_path: Path, tmp_path: Path, capsys) -> None:
+    (tmp_path / "afile").write_text("in the way")
+    assert main(["compile", str(model_path), "-o", str(tmp_path / "afile" / "out")]) == 2
+    assert f"cannot write into {tmp_path / 'afile'}" in capsys.readouterr().err

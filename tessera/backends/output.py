@@ -27,8 +27,13 @@ def atomic_dir(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
             raise TargetError(
                 f"output folder {out} exists and was not written by Tessera; remove it or choose another -o"
             )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    except OSError as err:
+        raise TargetError(
+            f"output folder {out}: cannot write into {out.parent} ({err.strerror or err}); choose another -o"
+        ) from None
     try:
         yield tmp
         (tmp / MARKER).write_text("written by tessera\n")

@@ -32,11 +32,26 @@ def read_model(source: Source, budget: LoadBudget | None = None) -> tuple[onnx.M
     else:
         path = Path(source)
         label = str(path)
+        if path.is_dir():
+            raise ModelLoadError(_folder_message(path))
         if not path.is_file():
             raise ModelLoadError(f"{label}: no such model file")
         model, base = _parse(path.read_bytes(), label), path.resolve().parent
     _load_external_data(model, base, label, budget)
     return _lift_opset(model, label), label
+
+
+def _folder_message(folder: Path) -> str:
+    """A folder given as the model: say so, and name the .onnx files it holds."""
+    try:
+        found = sorted(p for p in folder.iterdir() if p.suffix == ".onnx" and p.is_file())
+    except OSError:
+        found = []
+    if not found:
+        return f"{folder} is a folder, not an ONNX model file, and holds no .onnx file; give the model's file path"
+    names = ", ".join(str(p) for p in found[:5]) + (f" (and {len(found) - 5} more)" if len(found) > 5 else "")
+    one = "" if len(found) == 1 else "one of "
+    return f"{folder} is a folder, not an ONNX model file; did you mean {one}{names}?"
 
 
 def _parse(data: bytes, label: str) -> onnx.ModelProto:

@@ -20,6 +20,7 @@ import numpy as np
 
 from tessera.errors import ExecutionError
 from tessera.ir.graph import Graph, Node, Value
+from tessera.ir.inputs import check_inputs, declared_inputs
 
 
 class Interpreter:
@@ -60,24 +61,11 @@ class Interpreter:
         return [_checked(result, out, node.name) for out, result in zip(node.outputs, results)]
 
     def bind_inputs(self, inputs: Mapping[str, np.ndarray]) -> dict[int, np.ndarray]:
-        """The environment holding the graph inputs; every input must match its declared type."""
+        """The environment holding the graph inputs; every input must match its declared type
+        (`check_inputs`, the check every run entry point makes)."""
         graph = self.graph
-        expected = {v.name for v in graph.inputs}
-        missing, extra = sorted(expected - set(inputs)), sorted(set(inputs) - expected)
-        if missing or extra:
-            raise ExecutionError(
-                f"graph {graph.name!r} takes inputs {sorted(expected)}; missing {missing}, unexpected {extra}"
-            )
-        env: dict[int, np.ndarray] = {}
-        for v in graph.inputs:
-            arr = np.asarray(inputs[v.name])
-            if arr.shape != v.shape or arr.dtype != v.dtype.numpy():
-                raise ExecutionError(
-                    f"graph {graph.name!r}: input {v.name!r} must be {v.type} "
-                    f"({v.dtype.value}, shape {list(v.shape)}), got {arr.dtype} {list(arr.shape)}"
-                )
-            env[id(v)] = arr
-        return env
+        arrays = check_inputs(graph.name, declared_inputs(graph.inputs), inputs)
+        return {id(v): arrays[v.name] for v in graph.inputs}
 
 
 def execute(graph: Graph, inputs: Mapping[str, np.ndarray], capture: bool = False) -> dict[str, np.ndarray]:

@@ -8,11 +8,11 @@ the frontend's `torch_to_onnx` (the one torch -> ONNX exporter).
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import onnx
 
 from tessera.errors import TesseraError
+from tessera.files import output_file, write_file
 from tessera.frontends.torch_onnx import torch_to_onnx
 from tessera.models_zoo.registry import ZooModel
 
@@ -22,7 +22,9 @@ OPSET = 18
 def export_onnx(
     model: ZooModel, path: str | os.PathLike[str] | None = None, *, dynamo: bool = False
 ) -> onnx.ModelProto:
-    """Export `model` to ONNX (written to `path` too when given) and return the ModelProto."""
+    """Export `model` to ONNX (written to `path` too when given: a folder means `path/NAME.onnx`,
+    see tessera.files) and return the ModelProto."""
+    out = None if path is None else output_file(path, f"{model.name}.onnx", "path")  # before the slow export
     try:
         proto = torch_to_onnx(
             model.module,
@@ -35,9 +37,8 @@ def export_onnx(
     except Exception as err:  # the exporters raise many types; report which model failed and why
         raise TesseraError(f"exporting zoo model {model.name!r} to ONNX failed: {type(err).__name__}: {err}") from err
     proto.graph.name = model.name
-    if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        onnx.save(proto, str(path))
+    if out is not None:
+        write_file(out, proto.SerializeToString(), "path")
     return proto
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
 from tessera.errors import TesseraError
+from tessera.files import output_file
 
 
 def add_zoo_commands(sub: Any) -> None:
@@ -33,7 +33,14 @@ def add_zoo_commands(sub: Any) -> None:
         metavar="KEY=VALUE",
         help="a model option (repeatable), e.g. width=0.35",
     )
-    c.add_argument("-o", "--out", type=Path, required=True, help="the .onnx file to write")
+    c.add_argument(
+        "-o",
+        "--out",
+        required=True,
+        metavar="FILE.onnx|FOLDER",
+        help="the .onnx file to write; an existing folder (or a path ending in /) gets NAME.onnx inside it; "
+        "missing parent folders are created",
+    )
     c.add_argument("--dynamo", action="store_true", help="export with torch.export instead of the TorchScript tracer")
     c.add_argument("--json", action="store_true", help="print one JSON object")
     c.set_defaults(func=_export)
@@ -105,11 +112,12 @@ def _export(args: argparse.Namespace) -> None:
     from tessera import zoo
 
     model = zoo.get(args.name, **parse_options(args.option))
-    proto = zoo.export_onnx(model, args.out, dynamo=args.dynamo)
+    out = output_file(args.out, f"{model.name}.onnx", "-o")  # checked before the (slow) export
+    proto = zoo.export_onnx(model, out, dynamo=args.dynamo)
     result: dict[str, Any] = {
         "model": model.name,
         "options": model.options,
-        "file": str(args.out),
+        "file": str(out),
         "inputs": {s.name: list(s.shape) for s in model.inputs},
         "onnx_nodes": len(proto.graph.node),
     }
@@ -117,4 +125,4 @@ def _export(args: argparse.Namespace) -> None:
         print(json.dumps(result, indent=2))
         return
     shapes = ", ".join(f"{k}{v}" for k, v in result["inputs"].items())
-    print(f"wrote {args.out}: {model.name} {model.options}, inputs {shapes}, {result['onnx_nodes']} ONNX nodes")
+    print(f"wrote {out}: {model.name} {model.options}, inputs {shapes}, {result['onnx_nodes']} ONNX nodes")

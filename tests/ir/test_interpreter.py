@@ -60,7 +60,9 @@ def test_run_node_can_change_values() -> None:
 def test_inputs_are_checked() -> None:
     with pytest.raises(ExecutionError, match=r"takes inputs \['x'\]; missing \['x'\], unexpected \['y'\]"):
         execute(chain_graph(), {"y": X})
-    with pytest.raises(ExecutionError, match=r"input 'x' must be f32\[2,3\] \(float32, shape \[2, 3\]\), got float64"):
+    with pytest.raises(
+        ExecutionError, match=r"input 'x' must be an np.ndarray of float32, shape \[2, 3\], got float64 \[2, 3\]"
+    ):
         execute(chain_graph(), {"x": X.astype(np.float64)})
 
 

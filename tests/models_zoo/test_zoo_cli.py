@@ -1,6 +1,7 @@
 """`tessera zoo list | info | export`."""
 
 import json
+import os
 
 import pytest
 from conftest import TORCH, require
@@ -59,3 +60,33 @@ def test_export_bad_option_exits_2(tmp_path, capsys: pytest.CaptureFixture[str])
     require("torch", TORCH)
     assert main(["zoo", "export", "mobilenetv2", "--option", "width=wide", "-o", str(tmp_path / "m.onnx")]) == 2
     assert "width='wide' must be float" in capsys.readouterr().err
+
+
+def test_export_into_a_folder_writes_name_onnx(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    require("torch", TORCH)
+    argv = ["zoo", "export", "mcunet-vww", "--option", "resolution=48", "-o", str(tmp_path), "--json"]
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["file"] == str(tmp_path / "mcunet-vww.onnx")
+    assert tessera.load(str(tmp_path / "mcunet-vww.onnx")).inputs[0].shape == (1, 3, 48, 48)
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no partial file left
+
+
+@pytest.mark.parametrize("where", ["under a file", "a folder inside taken"])
+def test_export_to_an_unwritable_path_fails_before_exporting(tmp_path, where: str, capsys) -> None:
+    require("torch", TORCH)
+    (tmp_path / "afile").write_text("in the way")
+    (tmp_path / "dir" / "resnet18.onnx").mkdir(parents=True)
+    out = tmp_path / "afile" / "m.onnx" if where == "under a file" else tmp_path / "dir"
+    assert main(["zoo", "export", "resnet18", "-o", str(out)]) == 2  # fails fast: the path is checked first
+    err = capsys.readouterr().err
+    assert err.startswith(f"tessera: error: -o {out}: ") and "Traceback" not in err
+    assert ("cannot create the folder" if where == "under a file" else "is a folder; give a file name") in err
+
+
+def test_the_api_export_takes_a_folder_too(tmp_path) -> None:
+    require("torch", TORCH)
+    zoo.export_onnx(zoo.get("mcunet-vww", resolution=48), f"{tmp_path}/new/")
+    written = tmp_path / "new" / "mcunet-vww.onnx"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert written.stat().st_mode & 0o777 == 0o666 & ~umask  # as a plain open() makes it

@@ -17,6 +17,7 @@ import numpy as np
 from tessera.backends.targets import write_json
 from tessera.errors import ExecutionError, TargetError
 from tessera.ir.graph import Graph
+from tessera.ir.inputs import check_inputs
 
 from .tvm_log import quiet_tvm
 
@@ -87,29 +88,16 @@ class CpuModule:
     def run(self, inputs: Mapping[str, np.ndarray], threads: int | None = None) -> dict[str, np.ndarray]:
         import tvm
 
-        set_threads(threads or self.signature.threads)
-        args = [tvm.runtime.tensor(self._checked(inputs, spec)) for spec in self.signature.inputs]
+        sig = self.signature
+        arrays = check_inputs(sig.model, [(s.name, s.dtype, s.shape) for s in sig.inputs], inputs)
+        set_threads(threads or sig.threads)
+        args = [tvm.runtime.tensor(np.ascontiguousarray(arrays[s.name])) for s in sig.inputs]
         try:
             results = self._main(*args)
         except Exception as err:  # a TVM runtime failure, reported against the model
             raise ExecutionError(f"cpu target: model {self.signature.model!r} failed to run: {err}") from err
         # reshape: TVM hands 0-d results back with shape (1,)
         return {spec.name: results[i].numpy().reshape(spec.shape) for i, spec in enumerate(self.signature.outputs)}
-
-    def _checked(self, inputs: Mapping[str, np.ndarray], spec: TensorSpec) -> np.ndarray:
-        names = [s.name for s in self.signature.inputs]
-        if set(inputs) != set(names):
-            missing, extra = sorted(set(names) - set(inputs)), sorted(set(inputs) - set(names))
-            raise ExecutionError(
-                f"model {self.signature.model!r} takes inputs {names}; missing {missing}, unexpected {extra}"
-            )
-        arr = np.asarray(inputs[spec.name])
-        if arr.shape != spec.shape or arr.dtype != np.dtype(spec.dtype):
-            raise ExecutionError(
-                f"model {self.signature.model!r}: input {spec.name!r} must be {spec.dtype} {list(spec.shape)}, "
-                f"got {arr.dtype} {list(arr.shape)}"
-            )
-        return np.ascontiguousarray(arr)
 
     def save(self, folder: Path) -> dict[str, Path]:
         paths = {"library": folder / LIBRARY, "signature": folder / SIGNATURE}

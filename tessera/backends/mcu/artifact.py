@@ -15,6 +15,7 @@ import numpy as np
 
 from tessera.errors import ExecutionError, TargetError
 from tessera.ir.graph import Graph
+from tessera.ir.inputs import check_inputs, declared_inputs
 
 from .analysis import McuAnalyses
 from .codegen import CModel
@@ -61,8 +62,9 @@ class McuArtifact:
     ) -> tuple[Outputs, RunStats]:
         if on not in TOOLS:
             raise TargetError(f"the MCU target runs on='host' or on='qemu', not {on!r}")
+        packed = self._pack_inputs(inputs)  # checked before any build
         folder = self._build(on, sanitize, profile)
-        (folder / "inputs.bin").write_bytes(self._pack_inputs(inputs))
+        (folder / "inputs.bin").write_bytes(packed)
         out_file = folder / "outputs.bin"
         out_file.unlink(missing_ok=True)
         cmd = ["./build/model_host", "inputs.bin", "outputs.bin"] if on == "host" else QEMU_CMD
@@ -105,15 +107,8 @@ class McuArtifact:
         return Path(self._builds[key].name)
 
     def _pack_inputs(self, inputs: Mapping[str, np.ndarray]) -> bytes:
-        chunks = []
-        for v in self.cmodel.inputs:
-            if v.name not in inputs:
-                raise ExecutionError(f"model {self.graph.name!r} needs input {v.name!r} {v.type}")
-            arr = np.asarray(inputs[v.name])
-            if arr.shape != v.shape:
-                raise ExecutionError(f"input {v.name!r} has shape {arr.shape}, the model expects {v.shape}")
-            chunks.append(np.ascontiguousarray(arr, dtype=v.dtype.numpy()).tobytes())
-        return b"".join(chunks)
+        arrays = check_inputs(self.graph.name, declared_inputs(self.cmodel.inputs), inputs)
+        return b"".join(np.ascontiguousarray(arrays[v.name]).tobytes() for v in self.cmodel.inputs)
 
     def _unpack(self, raw: bytes, on: str, profile: bool) -> tuple[Outputs, RunStats]:
         outputs, pos = {}, 0

@@ -45,7 +45,9 @@ def test_threads_option_sizes_the_pool() -> None:
 def test_bad_inputs_and_options_are_tessera_errors(tmp_path) -> None:
     require("tvm", TVM)
     result = tessera.compile(chain_graph(), target="cpu")
-    with pytest.raises(ExecutionError, match="input 'x' must be float32"):
+    with pytest.raises(
+        ExecutionError, match=r"input 'x' must be an np.ndarray of float32, shape \[2, 3\], got float32 \[3, 2\]"
+    ):
         result.run({"x": np.ones((3, 2), np.float32)})
     with pytest.raises(ExecutionError, match="missing"):
         result.run({})
