@@ -88,6 +88,8 @@ write inputs to `tessera_model_input(i)`, call `tessera_model_run()`, read `tess
 - `make mcu`: build/model.elf for a Cortex-M4 (arm-none-eabi-gcc, hard float).
 - `make run-qemu`: run it on qemu-system-arm (mps2-an386) with semihosting: it reads inputs.bin and
   writes outputs.bin in the current folder. `PROFILE=1` adds per-step instruction counts.
+- inputs.bin is yours to write: each input's bytes (C order, the dtype above) one after another, e.g.
+  `np.ascontiguousarray(x, np.float32).tofile("inputs.bin")` for one float32 input.
 """
 
 

@@ -27,11 +27,19 @@ static int harness(const char *in_path, const char *out_path) {
     harness_set_inputs();
 #endif
     int f = tio_open(in_path, 0);
-    if (f < 0) return tio_print("tessera: cannot open the inputs file\n"), 2;
+    if (f < 0) {
+        tio_print("tessera: cannot open the inputs file ");
+        tio_print(in_path);
+        tio_print(": write it first, the raw bytes of every input in input order (README.md, Tensors)\n");
+        return 2;
+    }
     for (int i = 0; i < TESSERA_MODEL_NUM_INPUTS; i++) {
         if (tio_read(f, tessera_model_input(i), tessera_model_input_bytes(i))) {
             tio_close(f);
-            return tio_print("tessera: the inputs file is too short\n"), 3;
+            tio_print("tessera: the inputs file ");
+            tio_print(in_path);
+            tio_print(" is too short: it needs the raw bytes of every input in input order (README.md)\n");
+            return 3;
         }
     }
     tio_close(f);
