@@ -15,7 +15,11 @@ from tessera.backends.reference import execute
 from tessera.ir import DType, Graph, TensorType
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning")
-ON = [pytest.param("host", id="host"), pytest.param("qemu", id="qemu")]
+ON = [
+    pytest.param("host", False, id="host"),
+    pytest.param("host", True, id="sanitized"),
+    pytest.param("qemu", False, id="qemu"),
+]
 
 
 def _tools(on: str) -> None:
@@ -45,15 +49,15 @@ def _mask_graph() -> Graph:
     return g
 
 
-@pytest.mark.parametrize("on", ON)
-def test_mask_kernels_bit_exact(on: str) -> None:
+@pytest.mark.parametrize(("on", "sanitize"), ON)
+def test_mask_kernels_bit_exact(on: str, sanitize: bool) -> None:
     _tools(on)
     result = tessera.compile(_mask_graph(), target="mcu", passes=[])
     rng = np.random.default_rng(0)
     x = rng.standard_normal((2, 3, 6)).astype(np.float32)
     x[0, 1, 2] = x[1, 2, 5] = 0.0
     inputs = {"mask": rng.integers(0, 2, (2, 6)).astype(np.int64), "x": x}
-    got, want = result.run(inputs, on=on), execute(result.graph, inputs)
+    got, want = result.run(inputs, on=on, sanitize=sanitize), execute(result.graph, inputs)
     assert want[result.graph.outputs[6].name].any()  # some NaN is really tested
     for name, ref in want.items():
         assert got[name].dtype == ref.dtype and np.array_equal(got[name], ref, equal_nan=ref.dtype.kind == "f"), name
