@@ -95,6 +95,11 @@ def emit_gather(node: Node, ctx: EmitContext) -> str:
     axis = node.attrs["axis"] % data.type.rank
     outer, rows, inner = numel(data.shape[:axis]), data.shape[axis], numel(data.shape[axis + 1 :])
     ids = ctx.ptr(idx, DType.INT64)
+    if data.dtype is not DType.FLOAT32 and outer == 1:  # a bool / integer table: rows of bytes
+        dims, row_bytes = ctx.ints(f"{node.name}.dims", [rows]), inner * data.dtype.itemsize
+        src, dst = ctx.ptr(data, None), ctx.ptr(y, None)
+        count = numel(idx.shape)
+        return f"tk_gather_nd((const uint8_t *){src}, {ids}, (uint8_t *){dst}, {count}, 1, {dims}, {row_bytes});"
     return f"tk_gather_rows_f32({ctx.ptr(data)}, {ids}, {ctx.ptr(y)}, {outer}, {rows}, {numel(idx.shape)}, {inner});"
 
 

@@ -41,9 +41,9 @@ MISSING: dict[type[Op], str] = {
         *(activation.Softplus, activation.Softsign, activation.ThresholdedRelu),
     ),
     **_lacks(
-        "boolean and integer elementwise ops have no C kernel: the MCU backend runs float32 and int8 networks",
-        *(logic.And, logic.Equal, logic.Greater, logic.GreaterOrEqual, logic.IsInf, logic.IsNaN, logic.Less),
-        *(logic.LessOrEqual, logic.Not, logic.Or, logic.Where, logic.Xor),
+        "no C kernel for this comparison or integer op: the mask kernels cover And, Or, Xor, Where (float32 "
+        "values), IsNaN and GatherND",
+        *(logic.Equal, logic.Greater, logic.GreaterOrEqual, logic.IsInf, logic.Less, logic.LessOrEqual, logic.Not),
         *(bitwise.BitShift, bitwise.BitwiseAnd, bitwise.BitwiseNot, bitwise.BitwiseOr, bitwise.BitwiseXor),
     ),
     **_lacks(
@@ -65,9 +65,7 @@ MISSING: dict[type[Op], str] = {
     **_lacks("no kernel for the depth / space rearrangements", layout.DepthToSpace, layout.SpaceToDepth),
     **_lacks("no broadcast-copy kernel (Expand, Tile)", tensor.Expand, tensor.Tile),
     tensor.Split: "no multi-output kernel; each part could be written as a Slice",
-    **_lacks(
-        "only Gather along one axis has a kernel (tk_gather_rows_f32)", indexing.GatherElements, indexing.GatherND
-    ),
+    **_lacks("only Gather along one axis and GatherND have a kernel", indexing.GatherElements),
     **_lacks(
         "no kernel: BatchNormalization and LayerNormalization have one",
         normalization.GroupNormalization,

@@ -17,6 +17,7 @@ KERNEL_FILES = (
     "tessera_kernels_f32.c",
     "tessera_kernels_nn_f32.c",
     "tessera_math.c",
+    "tessera_kernels_logic.c",
     "tessera_kernels_int8.h",
     "tessera_kernels_int8.c",
     "tessera_kernels_nn_int8.c",

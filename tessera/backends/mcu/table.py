@@ -21,6 +21,7 @@ from tessera.ir.ops import (
     identity,
     indexing,
     linalg,
+    logic,
     math_unary,
     normalization,
     pooling,
@@ -36,7 +37,7 @@ from tessera.ir.ops import (
 from tessera.ir.ops.base import Op, all_ops
 from tessera.passes.memory.model import InPlaceRule
 
-from . import emit_int8, emit_linalg, emit_tiling, emitters
+from . import emit_int8, emit_linalg, emit_logic, emit_tiling, emitters
 from .context import Emitter
 from .inplace import binary_rule, depthwise_rule, insert_slice_rule, quantize_rule, unary_rule, view_rule
 from .missing import MISSING
@@ -87,6 +88,15 @@ MCU_KERNELS: dict[type[Op], McuKernel] = {
     indexing.Gather: McuKernel(emitters.emit_gather),
     tensor.Slice: McuKernel(emit_tiling.emit_slice),
     tiling.InsertSlice: McuKernel(emit_tiling.emit_insert_slice, inplace=insert_slice_rule),
+    indexing.GatherND: McuKernel(emit_logic.emit_gather_nd),
+    # booleans and masks (uint8_t)
+    logic.And: McuKernel(emit_logic.logic("TK_AND"), inplace=binary_rule),
+    logic.Or: McuKernel(emit_logic.logic("TK_OR"), inplace=binary_rule),
+    logic.Xor: McuKernel(emit_logic.logic("TK_XOR"), inplace=binary_rule),
+    logic.Where: McuKernel(
+        emit_logic.emit_where, why_not_inplace="no rule yet picks a float32 value operand (the condition is bool)"
+    ),
+    logic.IsNaN: McuKernel(emit_logic.emit_isnan, why_not_inplace="the bool output is narrower than its input"),
     # elementwise
     elementwise.Add: _binary("TK_ADD"),
     elementwise.Sub: _binary("TK_SUB"),

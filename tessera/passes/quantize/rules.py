@@ -25,6 +25,7 @@ from tessera.ir.ops.pooling import AveragePool, GlobalAveragePool, MaxPool
 from tessera.ir.ops.quantized import Requantize
 from tessera.ir.ops.quantized_eltwise import QAdd, QAveragePool, QMul
 from tessera.ir.ops.quantized_nn import QConv, QFullyConnected, QMatMul
+from tessera.ir.ops.reduce import ReduceMean
 from tessera.ir.ops.shape_ops import Flatten, Reshape, Squeeze, Transpose, Unsqueeze
 from tessera.ir.ops.tensor import Concat
 from tessera.passes.quantize.lower import Lowering, QuantizedLayer, activation_bounds
@@ -277,6 +278,29 @@ def average_pool(lw: Lowering, node: Node) -> str | None:
     return None
 
 
+def reduce_mean(lw: Lowering, node: Node) -> str | None:
+    """A mean over all spatial axes of an N, C, spatial... tensor is the global average pool."""
+    x = node.inputs[0]
+    rank = len(x.shape)
+    axes = ReduceMean.reduced_axes(rank, node.attrs)
+    spatial = tuple(range(2, rank))
+    if rank < 3 or tuple(sorted(axes)) != spatial:
+        return (
+            f"it averages axes {tuple(sorted(axes))} of a rank-{rank} tensor; only a mean over all spatial axes "
+            "(2.. of N, C, spatial...) has an int8 form, the global average pool"
+        )
+    if lw.qparams_of(x) is None:
+        return "its input has no calibrated float range"
+    xq, px = lw.int8_of(x)
+    attrs = {"kernel_shape": x.shape[2:], "scale": px.scale, "zero_point": px.zero_point}
+    if node.attrs["keepdims"]:
+        _emit(lw, node, QAveragePool, [xq], attrs, node.output, px, None)
+        return None
+    pooled = lw.add(QAveragePool, [xq], attrs, name=f"{node.name}_pool", output_name=lw.fresh(f"{x.name}_pooled"))
+    _emit(lw, node, Squeeze, [pooled.output], {"axes": spatial}, node.output, px, None)
+    return None
+
+
 def passthrough(lw: Lowering, node: Node) -> str | None:
     """Data movement (and max) on int8 keeps the input's scale and zero point, as in TFLite."""
     x = node.inputs[0]
@@ -332,6 +356,7 @@ RULES: dict[type, Rule] = {
     Mul: mul,
     AveragePool: average_pool,
     GlobalAveragePool: average_pool,
+    ReduceMean: reduce_mean,
     Concat: concat,
     MaxPool: passthrough,
     Reshape: passthrough,

@@ -41,6 +41,20 @@ void tk_hard_sigmoid_f32(const float *x, float *out, int32_t n, float alpha, flo
 void tk_channel_affine_f32(const float *x, const float *scale, const float *shift, float *out, int32_t outer,
                            int32_t channels, int32_t inner);
 
+/* ---- booleans and masks (tessera_kernels_logic.c; bool is uint8_t, 0 or 1) ---- */
+typedef enum { TK_AND, TK_OR, TK_XOR } tk_logicop;
+/* out[i] = a[ai] op b[bi], broadcast strides as tk_binary_f32. */
+void tk_logic_u8(tk_logicop op, const uint8_t *a, const uint8_t *b, uint8_t *out, int rank, const int32_t *dims,
+                 const int32_t *a_strides, const int32_t *b_strides);
+/* out[i] = cond[ci] ? a[ai] : b[bi], broadcast strides as tk_binary_f32. */
+void tk_where_f32(const uint8_t *cond, const float *a, const float *b, float *out, int rank, const int32_t *dims,
+                  const int32_t *c_strides, const int32_t *a_strides, const int32_t *b_strides);
+void tk_isnan_f32(const float *x, uint8_t *out, int32_t n);
+/* GatherND, batch_dims 0: `count` index tuples of `depth` entries into the leading `dims` of the data;
+ * each copies a slice of `slice_bytes` (zeros for an out-of-range tuple). */
+void tk_gather_nd(const uint8_t *data, const int64_t *idx, uint8_t *out, int32_t count, int32_t depth,
+                  const int32_t *dims, int32_t slice_bytes);
+
 /* ---- convolution (NCHW, weights OIHW with I = C/group) ---- */
 typedef struct {
     int32_t c, h, w;         /* input channels, height, width */
