@@ -26,7 +26,7 @@ from tessera.ir.ops.base import Op
 from tessera.ir.ops.clip import Clip
 from tessera.ir.ops.quantized import DequantizeLinear, QuantizeLinear
 from tessera.ir.rewriter import Rewriter
-from tessera.passes.quantize.ranges import QParams, qparams
+from tessera.passes.quantize.ranges import QParams, qparams, usable_range
 
 
 @dataclass(frozen=True)
@@ -106,16 +106,19 @@ class Lowering:
         return made
 
     def qparams_of(self, v: Value) -> QParams | None:
-        """The int8 parameters v has or would get; None when v cannot be int8 (not float, no range)."""
+        """The int8 parameters v has or would get; None when v cannot be int8 (not float, no range, or
+        a range no int8 scale can hold: see `usable_range`)."""
         if id(v) in self._int8:
             return self._int8[id(v)][1]
         if v.dtype.value != "float32":
             return None
         if v.data is not None:
-            return qparams(float(v.data.min(initial=0.0)), float(v.data.max(initial=0.0)))
-        if v.name not in self.ranges:
+            lo, hi = float(v.data.min(initial=0.0)), float(v.data.max(initial=0.0))
+        elif v.name in self.ranges:
+            lo, hi = self.ranges[v.name]
+        else:
             return None
-        return qparams(*self.ranges[v.name])
+        return qparams(lo, hi) if usable_range(lo, hi) else None
 
     def int8_of(self, v: Value) -> tuple[Value, QParams]:
         if id(v) in self._int8:

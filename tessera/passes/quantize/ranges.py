@@ -36,6 +36,16 @@ class QParams:
         return (q.astype(np.float32) - self.zero_point) * np.float32(self.scale)
 
 
+# A value reaching this magnitude is a sentinel (an attention mask's -inf or finfo(float32).min), not a
+# signal: one int8 scale over it would round every real value of the tensor to the zero point.
+SENTINEL_MAGNITUDE = 1e30
+
+
+def usable_range(lo: float, hi: float) -> bool:
+    """Whether [lo, hi] can be held by one int8 scale: finite and below the sentinel magnitude."""
+    return bool(np.isfinite(lo) and np.isfinite(hi) and max(abs(lo), abs(hi)) < SENTINEL_MAGNITUDE)
+
+
 def qparams(lo: float, hi: float) -> QParams:
     """Asymmetric int8 parameters covering [lo, hi] widened to contain 0."""
     lo, hi = min(float(lo), 0.0), max(float(hi), 0.0)

@@ -110,7 +110,7 @@ def _weighted(
     out, fused, lo, hi = _output(lw, fused_at or out)
     py = lw.qparams_of(out)
     if py is None:
-        return "its output has no calibrated range"
+        return "its output has no usable calibrated range (not calibrated, or not finite: a mask's -inf)"
     scales = weight_scales(w, 0)
     b = np.zeros(w.shape[0]) if b is None else b
     reals = px.scale * scales / py.scale
@@ -211,11 +211,11 @@ def _two_operand(
 ) -> str | None:
     a, b = node.inputs
     if lw.qparams_of(a) is None or lw.qparams_of(b) is None:
-        return "an operand has no calibrated float range"
+        return "an operand has no usable calibrated range (not float, not calibrated, or not finite: a mask's -inf)"
     out, fused, lo, hi = _output(lw, node.output) if fuse else (node.output, None, -np.inf, np.inf)
     py = lw.qparams_of(out)
     if py is None:
-        return "its output has no calibrated range"
+        return "its output has no usable calibrated range (not calibrated, or not finite: a mask's -inf)"
     (aq, pa), (bq, pb) = lw.int8_of(a), lw.int8_of(b)
     attrs = {
         "a_scale": pa.scale,
