@@ -9,10 +9,10 @@ from _mcu_helpers import const, f32, node, random_inputs
 from _patch_cnn import int8_cnn, small_cnn
 
 import tessera
-from tessera.cli import main as cli_main
 from tessera.backends.mcu import McuOptions
 from tessera.backends.mcu.advice import ram_advice
 from tessera.backends.mcu.budget import STACK_BYTES
+from tessera.cli import main as cli_main
 from tessera.errors import TargetError
 from tessera.frontends.onnx_export import export_onnx
 from tessera.ir import Graph
@@ -88,7 +88,7 @@ def test_caller_inputs_count_the_harness_buffer() -> None:
     report = tessera.compile(g.copy(), target="mcu", target_options=options).target_report
     assert report.harness_input_bytes == 64 * 1024 and report.ram_bytes == report.arena_bytes + STACK_BYTES + 65536
     ram_kb = (report.arena_bytes + STACK_BYTES + 32 * 1024) / 1024  # fits without the harness buffer only
-    with pytest.raises(TargetError, match="64.0 KiB \\(65536 B\\) of caller-input buffers"):
+    with pytest.raises(TargetError, match=r"64\.0 KiB \(65536 B\) of caller-input buffers"):
         tessera.compile(g.copy(), target="mcu", target_options={"inputs": "caller", "ram_kb": ram_kb})
 
 
