@@ -85,6 +85,9 @@ class Graph:
         # int8 graph inputs/outputs that stand for real numbers: value name -> (scale, zero_point),
         # real = (q - zero_point) * scale (quantize-int8 with int8_io; backends document them)
         self.io_qparams: dict[str, tuple[float, int]] = {}
+        # the node order the memory-schedule pass left (node names); the order is still its schedule
+        # while the node list matches it (backends then do not advise scheduling again)
+        self.memory_schedule: tuple[str, ...] | None = None
 
     # ---- naming ----------------------------------------------------------------------------------
     def unique_name(self, base: str) -> str:
@@ -300,6 +303,7 @@ class Graph:
             new.nodes.append(clone)
         new.outputs = [remap[id(v)] for v in self.outputs]
         new.io_qparams = dict(self.io_qparams)
+        new.memory_schedule = self.memory_schedule
         return new
 
     def __iter__(self) -> Iterator[Node]:

@@ -41,7 +41,7 @@ def build(graph: Graph, options: McuOptions) -> McuArtifact:
     budgets: all from the one plan."""
     analyses = analyze(graph, options)
     cmodel: CModel = generate(graph, analyses.plan, caller_inputs=options.caller_inputs)
-    check_budgets(graph, analyses.plan, cmodel.weight_bytes, options.ram_kb, options.flash_kb)
+    check_budgets(graph, analyses.plan, cmodel, options)  # always: the default budgets size link.ld too
     return McuArtifact(graph, cmodel, options, analyses)
 
 

@@ -18,6 +18,7 @@ from tessera.ir.graph import Graph
 from tessera.ir.inputs import check_inputs, declared_inputs
 
 from .analysis import McuAnalyses
+from .budget import footprint, kib
 from .codegen import CModel
 from .options import McuOptions
 from .project import write_project
@@ -28,6 +29,11 @@ Outputs = dict[str, np.ndarray]
 QEMU_CMD = ["qemu-system-arm", "-M", "mps2-an386", "-cpu", "cortex-m4", "-nographic", "-semihosting",
             "-icount", "shift=0,align=off,sleep=off", "-kernel", "build/model.elf"]  # fmt: skip
 TOOLS = {"host": ("gcc", "make"), "qemu": ("arm-none-eabi-gcc", "arm-none-eabi-size", "qemu-system-arm", "make")}
+# What QEMU's mps2-an386 board holds where link.ld puts FLASH and RAM (hw/arm/mps2.c, AN386 memory map):
+# 4 MiB code SSRAM (ZBT SSRAM1) at 0x00000000 and 4 MiB data SSRAM (ZBT SSRAM2/3) at 0x20000000.
+BOARD = "mps2-an386"
+BOARD_FLASH_KB = 4096
+BOARD_RAM_KB = 4096
 PACKAGES = "apt-get install gcc make gcc-arm-none-eabi qemu-system-arm"
 
 
@@ -63,6 +69,8 @@ class McuArtifact:
         if on not in TOOLS:
             raise TargetError(f"the MCU target runs on='host' or on='qemu', not {on!r}")
         packed = self._pack_inputs(inputs)  # checked before any build
+        if on == "qemu":
+            self._check_board()
         folder = self._build(on, sanitize, profile)
         (folder / "inputs.bin").write_bytes(packed)
         out_file = folder / "outputs.bin"
@@ -82,6 +90,19 @@ class McuArtifact:
         return outputs, stats
 
     # ---- helpers ---------------------------------------------------------------------------------
+    def _check_board(self) -> None:
+        """Refuse a build that the emulated board cannot hold (QEMU would lock up with a register dump)."""
+        fp = footprint(self.analyses.plan, self.cmodel)
+        ram_kb, flash_kb = self.options.link_ram_kb, self.options.link_flash_kb
+        if ram_kb <= BOARD_RAM_KB and flash_kb <= BOARD_FLASH_KB:
+            return
+        raise TargetError(
+            f"model {self.graph.name!r} cannot run on qemu: the {BOARD} board holds {BOARD_FLASH_KB} KiB of code "
+            f"memory and {BOARD_RAM_KB} KiB of data SRAM, but this build's link.ld asks for flash_kb={flash_kb:g} "
+            f"and ram_kb={ram_kb:g} (it needs {kib(fp.flash)} flash, {kib(fp.ram)} RAM). Use flash_kb <= "
+            f"{BOARD_FLASH_KB} and ram_kb <= {BOARD_RAM_KB} for QEMU, or run on='host'."
+        )
+
     def _build(self, on: str, sanitize: bool, profile: bool) -> Path:
         key = (on, sanitize, profile)
         if key not in self._builds:

@@ -154,16 +154,20 @@ def _input_api(cm: CModel) -> list[str]:
             " * bytes), so write them again before each run. */",
             "void *tessera_model_input(int index);",
         ]
-    total = sum(-(-v.type.nbytes // 16) * 16 for v in cm.inputs)
     return [
         "/* Caller inputs: the arena holds no input. Before a run, point input `index` at the caller's",
         " * buffer of tessera_model_input_bytes(index) bytes (a camera frame, a decoded image, ...); the",
         " * model reads it in place and never writes it. tessera_model_input returns that pointer. */",
         "#define TESSERA_MODEL_CALLER_INPUTS 1",
-        f"#define TESSERA_MODEL_CALLER_INPUT_BYTES {max(total, 1)}u /* all inputs, each 16-byte aligned */",
+        f"#define TESSERA_MODEL_CALLER_INPUT_BYTES {caller_input_bytes(cm)}u /* all inputs, each 16-byte aligned */",
         "void tessera_model_set_input(int index, void *data);",
         "void *tessera_model_input(int index);",
     ]
+
+
+def caller_input_bytes(cm: CModel) -> int:
+    """TESSERA_MODEL_CALLER_INPUT_BYTES: main.c's buffer of all inputs, each 16-byte aligned (in RAM)."""
+    return max(sum(-(-v.type.nbytes // 16) * 16 for v in cm.inputs), 1)
 
 
 def _caller_inputs(cm: CModel) -> list[str]:

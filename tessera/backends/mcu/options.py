@@ -16,16 +16,16 @@ class McuOptions:
     ram_kb: float | None = field(
         default=None,
         metadata={
-            "help": "SRAM budget in KiB: refuse a model whose arena + stack does not fit; sizes link.ld "
-            f"(none: no check, link.ld {DEFAULT_RAM_KB} KiB)",
+            "help": "SRAM budget in KiB: refuse a model whose arena + stack + harness buffers do not fit; "
+            f"sizes link.ld (none: {DEFAULT_RAM_KB} KiB, still checked)",
             "flag": True,
         },
     )
     flash_kb: float | None = field(
         default=None,
         metadata={
-            "help": "flash budget in KiB for the weights; sizes link.ld "
-            f"(none: no check, link.ld {DEFAULT_FLASH_KB} KiB)",
+            "help": "flash budget in KiB: refuse a model whose weights + code estimate do not fit; sizes "
+            f"link.ld (none: {DEFAULT_FLASH_KB} KiB, still checked)",
             "flag": True,
         },
     )

@@ -10,17 +10,10 @@ from tessera.passes.base import Report
 from tessera.passes.memory.status import SolveStatus
 
 from .analysis import McuAnalyses
-from .budget import STACK_BYTES
+from .budget import STACK_BYTES, estimate_code_bytes, footprint
 from .codegen import CModel
 from .options import McuOptions
 from .stats import RunStats
-
-# A rough code size before anything is compiled: the runtime and harness, plus each generated step and
-# each distinct kernel op it calls (Cortex-M4, -O2, --gc-sections; fitted to the QEMU builds of a
-# 4-node depthwise graph, 3,316 B, and mcunet-vww@32, 7,140 B). The build's own sizes replace it.
-BASE_CODE_BYTES = 2048
-CODE_BYTES_PER_STEP = 24
-CODE_BYTES_PER_KERNEL = 600
 
 
 @dataclass
@@ -31,7 +24,8 @@ class McuReport(Report):
     arena_bytes: int = 0  # TESSERA_MODEL_ARENA_BYTES in model.h
     peak_bytes: int = 0  # liveness peak of the built order, an in-place pair counted once: the arena's floor
     stack_bytes: int = STACK_BYTES
-    ram_bytes: int = 0  # arena + stack
+    ram_bytes: int = 0  # arena + stack + the harness's caller-input buffer
+    harness_input_bytes: int = 0  # main.c's caller-input buffer (inputs='caller')
     ram_kb: float = 0.0  # the linker script's SRAM
     weight_bytes: int = 0  # TESSERA_MODEL_WEIGHT_BYTES: the constants in model_weights.c
     code_bytes: int = 0  # the Cortex-M4 build's text + data less the weights when built, else an estimate
@@ -50,7 +44,9 @@ class McuReport(Report):
         code = f"{self.code_bytes} B" + ("" if self.code_measured else " (estimate: not built for the MCU yet)")
         lines = [
             f"arena: {self.arena_bytes} B ({self.planner}, {self.status}; liveness peak {self.peak_bytes} B)",
-            f"RAM: {self.ram_bytes} B = arena + {self.stack_bytes} B stack (link.ld {self.ram_kb:g} KiB)",
+            f"RAM: {self.ram_bytes} B = arena + {self.stack_bytes} B stack"
+            + (f" + {self.harness_input_bytes} B caller-input buffers" if self.harness_input_bytes else "")
+            + f" (link.ld {self.ram_kb:g} KiB)",
             f"flash: {self.flash_bytes} B = weights {self.weight_bytes} B + code {code} "
             f"(link.ld {self.flash_kb:g} KiB)",
             f"in place: {len(self.inplace_slots)} shared slots, {self.workspaces} workspaces"
@@ -71,7 +67,8 @@ def mcu_report(analyses: McuAnalyses, cmodel: CModel, options: McuOptions, stats
         status=SolveStatus(plan.status),
         arena_bytes=plan.arena_bytes,
         peak_bytes=plan.peak_bytes,
-        ram_bytes=plan.arena_bytes + STACK_BYTES,
+        ram_bytes=footprint(plan, cmodel).ram,
+        harness_input_bytes=footprint(plan, cmodel).harness_inputs,
         ram_kb=options.link_ram_kb,
         weight_bytes=cmodel.weight_bytes,
         code_bytes=code,
@@ -86,8 +83,3 @@ def mcu_report(analyses: McuAnalyses, cmodel: CModel, options: McuOptions, stats
         instructions=None if stats is None else stats.instructions,
         kernel_instructions=[] if stats is None else list(stats.steps),
     )
-
-
-def estimate_code_bytes(cmodel: CModel) -> int:
-    kernels = {step.op for step in cmodel.steps}
-    return BASE_CODE_BYTES + CODE_BYTES_PER_STEP * len(cmodel.steps) + CODE_BYTES_PER_KERNEL * len(kernels)

@@ -62,6 +62,7 @@ class MemorySchedule(Pass):
         if not keep:
             Rewriter(graph).reorder(new_order)
         after = model_profile(graph, model=model)
+        graph.memory_schedule = tuple(n.name for n in graph.nodes)
         report = ScheduleReport(
             method=self.method,
             nodes=result.nodes,

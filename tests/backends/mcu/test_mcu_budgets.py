@@ -1,17 +1,22 @@
 """Budgets and refusals: a model over its RAM or flash budget is refused before any C is written, with
-the numbers that explain it; ops the backend lacks are listed in one error; the linker script catches
-an arena too big for the part; the CLI flags map to the target options."""
+the numbers that explain it, the default budgets included, counting the harness's buffers; advice that
+follows the model; QEMU refuses what its board cannot hold; ops the backend lacks are listed in one
+error; the CLI flags map to the target options."""
 
 import numpy as np
 import pytest
-from _mcu_helpers import QEMU_TOOLS, const, f32, node, random_inputs
-from conftest import MCU_TOOLS, require_tools
+from _mcu_helpers import const, f32, node, random_inputs
+from _patch_cnn import int8_cnn, small_cnn
 
 import tessera
+from tessera.backends.mcu import McuOptions
+from tessera.backends.mcu.advice import ram_advice
+from tessera.backends.mcu.budget import STACK_BYTES
 from tessera.cli import main as cli_main
 from tessera.errors import TargetError
 from tessera.frontends.onnx_export import export_onnx
 from tessera.ir import Graph
+from tessera.passes import get_pass
 
 
 def wide_graph(width: int = 64 * 1024) -> Graph:
@@ -29,9 +34,9 @@ def test_over_ram_budget_is_refused_before_writing(tmp_path) -> None:
     with pytest.raises(TargetError) as err:
         tessera.compile(wide_graph(), target="mcu", out_dir=out, target_options={"ram_kb": 256})
     text = str(err.value)
-    assert "ram_kb=256" in text and "524288 B" in text and "liveness peak" in text
+    assert "ram_kb=256" in text and "512.0 KiB (524288 B)" in text and "liveness peak" in text
     assert "big_relu" in text and "memory-schedule" in text
-    assert "'big_relu' = 'add_one' (262144 B, one slot shared in place)" in text
+    assert "'big_relu' = 'add_one' (256.0 KiB (262144 B), one slot shared in place)" in text
     assert not out.exists()
 
 
@@ -39,7 +44,7 @@ def test_over_flash_budget_is_refused() -> None:
     g = Graph("heavy")
     x = g.add_input("x", f32((1, 512)))
     g.outputs.append(node(g, "MatMul", [x, const(g, "w", np.zeros((512, 512)))]))
-    with pytest.raises(TargetError, match=r"flash_kb=512 .*1048576 B"):
+    with pytest.raises(TargetError, match=r"flash_kb=512 .*1024.0 KiB \(1048576 B\)"):
         tessera.compile(g, target="mcu", target_options={"flash_kb": 512})
     tessera.compile(g, target="mcu", target_options={"flash_kb": 1100})
 
@@ -63,12 +68,68 @@ def test_bad_options_are_refused() -> None:
         tessera.compile(wide_graph(8), target="mcu", target_options={"ram_kb": "lots"})
 
 
-def test_arena_over_linker_ram_fails_at_link_time() -> None:
-    require_tools(QEMU_TOOLS, MCU_TOOLS)
-    result = tessera.compile(wide_graph(40 * 1024), target="mcu")  # 320 KiB arena, no budget given
-    assert result.run(random_inputs(result.graph))  # fine on the host
-    with pytest.raises(TargetError, match="do not fit the linker script"):
+def test_default_budgets_refuse_without_ram_kb_or_flash_kb(tmp_path) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(TargetError, match=r"ram_kb=256 \(256\.0 KiB"):  # 320 KiB arena, no budget given
+        tessera.compile(wide_graph(40 * 1024), target="mcu", out_dir=out)
+    assert not out.exists()
+    g = Graph("heavy")
+    x = g.add_input("x", f32((1, 1024)))
+    g.outputs.append(node(g, "MatMul", [x, const(g, "w", np.zeros((1024, 1025)))]))  # 4100 KiB of weights
+    with pytest.raises(TargetError, match=r"flash_kb=4096 .*of code"):
+        tessera.compile(g, target="mcu")
+
+
+def test_caller_inputs_count_the_harness_buffer() -> None:
+    g = Graph("relu")
+    x = g.add_input("x", f32((1, 16 * 1024)))  # 64 KiB input
+    g.outputs.append(node(g, "Relu", [x]))
+    options = {"inputs": "caller", "ram_kb": 1024}
+    report = tessera.compile(g.copy(), target="mcu", target_options=options).target_report
+    assert report.harness_input_bytes == 64 * 1024 and report.ram_bytes == report.arena_bytes + STACK_BYTES + 65536
+    ram_kb = (report.arena_bytes + STACK_BYTES + 32 * 1024) / 1024  # fits without the harness buffer only
+    with pytest.raises(TargetError, match=r"64\.0 KiB \(65536 B\) of caller-input buffers"):
+        tessera.compile(g.copy(), target="mcu", target_options={"inputs": "caller", "ram_kb": ram_kb})
+
+
+def test_qemu_refuses_budgets_beyond_the_board() -> None:
+    result = tessera.compile(wide_graph(8), target="mcu", target_options={"flash_kb": 8192})
+    with pytest.raises(TargetError) as err:  # refused before any tool runs: no QEMU needed
         result.run(random_inputs(result.graph), on="qemu")
+    text = str(err.value)
+    assert "mps2-an386" in text and "4096 KiB of code memory" in text and "flash_kb=8192" in text
+
+
+def test_int8_model_is_not_told_to_quantize() -> None:
+    with pytest.raises(TargetError) as err:
+        tessera.compile(int8_cnn(), target="mcu", passes=[], target_options={"ram_kb": 8})
+    text = str(err.value)
+    assert "To fit:" in text and "quantize to int8" not in text and "memory-schedule" in text
+
+
+def test_memory_scheduled_model_is_not_told_to_schedule() -> None:
+    passes = [get_pass("memory-schedule", time_limit_s=2.0)]
+    with pytest.raises(TargetError) as err:
+        tessera.compile(wide_graph(), target="mcu", passes=passes, target_options={"ram_kb": 256})
+    text = str(err.value)
+    assert "To fit:" in text and "memory-schedule" not in text and "quantize-int8" in text
+
+
+def test_cnn_is_told_patch_based() -> None:
+    with pytest.raises(TargetError, match="the patch-based pass"):
+        tessera.compile(small_cnn(), target="mcu", passes=[], target_options={"ram_kb": 8})
+
+
+def test_advice_follows_the_model() -> None:
+    g = wide_graph(8)
+    tips = ram_advice(g, 0, ["x", "big_relu"], McuOptions())
+    assert any("inputs='caller'" in t for t in tips) and any("memory-schedule" in t for t in tips)
+    assert not any("patch-based" in t for t in tips)  # no convolution
+    assert not any("inputs='caller'" in t for t in ram_advice(g, 0, ["x"], McuOptions(inputs="caller")))
+    g.memory_schedule = tuple(n.name for n in g.nodes)
+    assert not any("memory-schedule" in t for t in ram_advice(g, 0, ["x"], McuOptions()))
+    g.nodes.reverse()  # a later reorder: no longer the schedule's order
+    assert any("memory-schedule" in t for t in ram_advice(g, 0, ["x"], McuOptions()))
 
 
 def test_cli_budget_flags(tmp_path, capsys) -> None:

@@ -46,4 +46,9 @@ def test_light_models_on_host(name: str) -> None:
     require_tools(HOST_TOOLS, MCU_TOOLS)
     from tessera.models_zoo.light import randomized_light_model
 
-    check_on(randomized_light_model(name, seed=0).SerializeToString())
+    # a host run checks the numerics: the budgets are raised past these float models (arena > 256 KiB,
+    # squeezenet weights > 4 MiB)
+    check_on(
+        randomized_light_model(name, seed=0).SerializeToString(),
+        target_options={"ram_kb": 16 * 1024, "flash_kb": 64 * 1024},
+    )

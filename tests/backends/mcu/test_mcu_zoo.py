@@ -63,7 +63,8 @@ def _inputs(zm: zoo.ZooModel) -> Mapping[str, np.ndarray]:
 def test_float_zoo_model_on_host(models: Zoo, name: str) -> None:
     require_tools(HOST_TOOLS, MCU_TOOLS)
     zm, graph = models.float(name)
-    result = tessera.compile(graph, target="mcu")
+    # a host run checks the numerics: float mobilenetv2 needs a 504 KiB arena, so raise the RAM budget
+    result = tessera.compile(graph, target="mcu", target_options={"ram_kb": 16 * 1024})
     inputs = _inputs(zm)
     assert_close(result.run(inputs), execute(result.graph, inputs))
 
