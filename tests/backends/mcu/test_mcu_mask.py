@@ -99,10 +99,10 @@ def _bert(route: str) -> tuple[tessera.Graph, dict[str, np.ndarray]]:
 @pytest.mark.parametrize("route", ["export", "onnx"])
 def test_masked_bert_on_the_mcu(route: str) -> None:
     """Float32 outputs agree with tessera.run to the project's float tolerance (rtol 1e-4; measured
-    max |error| 2.4e-7, 1-2 ulp: comparing every intermediate, embeddings and mask are exact and the
-    first difference is the embedding LayerNormalization's summation order, carried on by the MatMul
-    sums; the mask kernels alone are bit-exact above). The mask is
-    really applied: padding it differently changes the output."""
+    max |error| 2.4e-7, 1-2 ulp). Bisecting over every intermediate: the embeddings, the mask path and
+    LayerNormalization (which sums in numpy's pairwise order) are exact; the first difference is the
+    float MatMul, whose reference is numpy's BLAS (blocked, FMA) sum order. The int8 model below is
+    bit-exact. The mask is really applied: padding it differently changes the output."""
     graph, feeds = _bert(route)
     result = tessera.compile(graph, target="mcu")
     counts = result.graph.op_counts()
@@ -114,3 +114,29 @@ def test_masked_bert_on_the_mcu(route: str) -> None:
         _tools(on)
         got = result.run(feeds, on=on)
         assert_close(got, want)
+
+
+@pytest.mark.parametrize("route", ["export", "onnx"])
+def test_masked_int8_bert_on_the_mcu_bit_exact(route: str) -> None:
+    """quantize-int8 makes the projections int8 (the mask's -inf keeps its Add float, with the reason);
+    what stays float (LayerNormalization, Softmax, Gelu/Erf, the mask ops) is bit-exact in C, so host
+    and QEMU equal tessera.run exactly."""
+    graph, feeds = _bert(route)
+    ids, mask = list(feeds)
+    rng = np.random.default_rng(1)
+    calibration = []
+    for i in range(8):
+        m = np.ones((1, 8), np.int64)
+        m[0, 8 - i % 4 :] = 0
+        calibration.append({ids: rng.integers(0, 64, (1, 8)).astype(np.int64), mask: m})
+    q = tessera.quantize(graph, calibration)
+    counts = q.graph.op_counts()
+    assert counts["QFullyConnected"] == 6 and counts["QMatMul"] == 2 and counts["And"] == 1, counts
+    assert any("not finite" in f.reason for f in q.report.float_layers)
+    result = tessera.compile(q.graph, target="mcu")
+    want = tessera.run(q.graph, feeds)
+    for on in ("host", "qemu"):
+        _tools(on)
+        got = result.run(feeds, on=on)
+        for name, ref in want.items():
+            assert np.array_equal(got[name], ref), (on, name, float(np.abs(got[name] - ref).max()))

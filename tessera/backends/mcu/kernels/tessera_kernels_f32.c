@@ -172,6 +172,37 @@ void tk_channel_affine_f32(const float *x, const float *scale, const float *shif
     }
 }
 
+/* Sums in numpy's order, so float reductions agree with the reference executor bit for bit: a
+ * contiguous run is summed pairwise as numpy's pairwise_sum does (one running sum below 8 terms, 8
+ * interleaved running sums up to 128, halves split at a multiple of 8 above). sq: sum (a[i] - m)^2. */
+static float tk_term(const float *a, int32_t i, float m, int sq) {
+    if (!sq) return a[i];
+    float d = a[i] - m;
+    return d * d;
+}
+
+static float tk_sum_pairwise(const float *a, int32_t n, float m, int sq) {
+    if (n < 8) {
+        float res = 0.0f;
+        for (int32_t i = 0; i < n; i++) res += tk_term(a, i, m, sq);
+        return res;
+    }
+    if (n <= 128) {
+        float r[8];
+        for (int32_t j = 0; j < 8; j++) r[j] = tk_term(a, j, m, sq);
+        int32_t i = 8;
+        for (; i < n - (n % 8); i += 8) {
+            for (int32_t j = 0; j < 8; j++) r[j] += tk_term(a, i + j, m, sq);
+        }
+        float res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; i++) res += tk_term(a, i, m, sq);
+        return res;
+    }
+    int32_t half = n / 2;
+    half -= half % 8;
+    return tk_sum_pairwise(a, half, m, sq) + tk_sum_pairwise(a + half, n - half, m, sq);
+}
+
 void tk_softmax_f32(const float *x, float *out, int32_t outer, int32_t axis, int32_t inner) {
     for (int32_t o = 0; o < outer; o++) {
         for (int32_t i = 0; i < inner; i++) {
@@ -179,13 +210,13 @@ void tk_softmax_f32(const float *x, float *out, int32_t outer, int32_t axis, int
             float *dst = out + o * axis * inner + i;
             float top = src[0], sum = 0.0f;
             for (int32_t a = 1; a < axis; a++) top = src[a * inner] > top ? src[a * inner] : top;
-            for (int32_t a = 0; a < axis; a++) {
-                float e = tk_expf(src[a * inner] - top);
-                dst[a * inner] = e;
-                sum += e;
+            for (int32_t a = 0; a < axis; a++) dst[a * inner] = tk_expf(src[a * inner] - top);
+            if (inner == 1) {
+                sum = tk_sum_pairwise(dst, axis, 0.0f, 0);
+            } else {
+                for (int32_t a = 0; a < axis; a++) sum += dst[a * inner];  /* numpy: a strided axis in order */
             }
-            float inv = 1.0f / sum;
-            for (int32_t a = 0; a < axis; a++) dst[a * inner] *= inv;
+            for (int32_t a = 0; a < axis; a++) dst[a * inner] = dst[a * inner] / sum;
         }
     }
 }
@@ -195,14 +226,8 @@ void tk_layernorm_f32(const float *x, const float *scale, const float *bias, flo
     for (int32_t r = 0; r < rows; r++) {
         const float *src = x + r * size;
         float *dst = out + r * size;
-        float mean = 0.0f, var = 0.0f;
-        for (int32_t i = 0; i < size; i++) mean += src[i];
-        mean /= (float)size;
-        for (int32_t i = 0; i < size; i++) {
-            float d = src[i] - mean;
-            var += d * d;
-        }
-        var /= (float)size;
+        float mean = tk_sum_pairwise(src, size, 0.0f, 0) / (float)size;
+        float var = tk_sum_pairwise(src, size, mean, 1) / (float)size;
         float inv = 1.0f / tk_sqrtf(var + epsilon);
         for (int32_t i = 0; i < size; i++) {
             float y = (src[i] - mean) * inv * scale[i];
