@@ -11,6 +11,16 @@ from .options import McuOptions
 
 QUANTIZED_OPS = "tessera.ir.ops.quantized"  # quantized.py, quantized_eltwise.py, quantized_nn.py
 CONV_OPS = ("Conv", "QLinearConv", "QConv")
+TILING_OPS = "tessera.ir.ops.tiling"  # what patch-based leaves in a graph
+QUANTIZE_TIP = (
+    "quantize to int8 (passes=[..., 'quantize-int8'] with calibration=[...]; CLI: --quantize int8 --calibration "
+    "cal.npz)"
+)
+PATCH_TIP = (
+    "run the early high-resolution CNN layers patch by patch (passes=[..., 'patch-based'], after quantize-int8; "
+    "with inputs='caller' use get_pass('patch-based', count_inputs=False), CLI: --pass-option "
+    "patch-based.count_inputs=false; docs/tiling.md)"
+)
 
 
 def is_int8(graph: Graph) -> bool:
@@ -35,14 +45,17 @@ def ram_advice(graph: Graph, peak_step: int, peak_values: Sequence[str], options
     if not memory_scheduled(graph):
         tips.append("reorder the nodes with the memory-schedule pass (passes=[..., 'memory-schedule'])")
     if not int8:
-        tips.append("quantize to int8 (the quantize-int8 pass, with calibration inputs)")
+        tips.append(QUANTIZE_TIP)
     convs = [i for i, n in enumerate(graph.nodes) if n.op.name in CONV_OPS]
-    if convs and 0 <= peak_step < len(graph.nodes) and peak_step <= convs[len(convs) // 2]:
-        tips.append("run the early high-resolution CNN layers patch by patch (the patch-based pass)")
+    patched = any(_module(n.op).startswith(TILING_OPS) for n in graph.nodes)
+    if convs and not patched and 0 <= peak_step < len(graph.nodes) and peak_step <= convs[len(convs) // 2]:
+        tips.append(PATCH_TIP)
     float_io = [v.name for v in (*graph.inputs, *graph.outputs) if v.name in live and v.dtype.is_float]
     if int8 and float_io:
         tips.append(
-            f"make the float inputs/outputs in the peak ({', '.join(float_io)}) int8 (quantize-int8 with int8_io=True)"
+            f"make the float inputs/outputs in the peak ({', '.join(float_io)}) int8 (quantize-int8 with "
+            "int8_io=True: tessera.quantize(graph, calibration, int8_io=True), or "
+            "get_pass('quantize-int8', int8_io=True))"
         )
     inputs = [v.name for v in graph.inputs if v.name in live]
     if inputs and not options.caller_inputs:

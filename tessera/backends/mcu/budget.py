@@ -13,7 +13,7 @@ from tessera.ir.graph import Graph
 from tessera.ir.liveness import memory_profile
 from tessera.passes.memory.arena import ArenaPlan
 
-from .advice import is_int8, ram_advice
+from .advice import QUANTIZE_TIP, is_int8, ram_advice
 from .codegen import CModel, caller_input_bytes
 from .options import McuOptions
 
@@ -56,14 +56,14 @@ def footprint(plan: ArenaPlan, cmodel: CModel) -> Footprint:
 
 
 def kib(nbytes: float) -> str:
-    return f"{nbytes / 1024:.1f} KiB ({int(nbytes)} B)"
+    return f"{nbytes / 1024:.1f} KiB ({int(nbytes):,} B)"
 
 
 def check_budgets(graph: Graph, plan: ArenaPlan, cmodel: CModel, options: McuOptions) -> None:
     fp = footprint(plan, cmodel)
     ram_kb, flash_kb = options.link_ram_kb, options.link_flash_kb
     if fp.ram > ram_kb * 1024:
-        prof = plan.slot_profile() if plan.aliases or plan.workspaces else memory_profile(graph)
+        prof = plan.slot_profile() if plan.aliases or plan.workspaces or fp.harness_inputs else memory_profile(graph)
         node = graph.nodes[prof.peak_step] if 0 <= prof.peak_step < len(graph.nodes) else None
         sizes = {t.value: t.size for t in plan.lifetimes}
         live = ", ".join(_slot(plan, name, sizes) for name in prof.peak_values[:6])
@@ -73,15 +73,15 @@ def check_budgets(graph: Graph, plan: ArenaPlan, cmodel: CModel, options: McuOpt
         harness = f" + {kib(fp.harness_inputs)} of caller-input buffers (inputs='caller')" if fp.harness_inputs else ""
         advice = "; ".join(ram_advice(graph, prof.peak_step, prof.peak_values, options))
         raise TargetError(
-            f"model {graph.name!r} does not fit in ram_kb={ram_kb:g} ({kib(ram_kb * 1024)}): the "
+            f"model {graph.name!r} does not fit in ram_kb={ram_kb:g} ({int(ram_kb * 1024):,} B): the "
             f"{plan.method} arena needs {kib(plan.arena_bytes)} + {kib(STACK_BYTES)} of stack{harness} "
             f"= {kib(fp.ram)}. The {kind} is {kib(prof.peak_bytes)} at {at}, where these are live: {live}. "
             f"To fit: {advice}."
         )
     if fp.flash > flash_kb * 1024:
-        quantize = "" if is_int8(graph) else "quantize to int8 (quantize-int8), "
+        quantize = "" if is_int8(graph) else f"{QUANTIZE_TIP} (int8 weights take a quarter of the bytes), "
         raise TargetError(
-            f"model {graph.name!r} does not fit in flash_kb={flash_kb:g} ({kib(flash_kb * 1024)}): its "
+            f"model {graph.name!r} does not fit in flash_kb={flash_kb:g} ({int(flash_kb * 1024):,} B): its "
             f"constants need {kib(fp.weights)} + about {kib(fp.code)} of code = {kib(fp.flash)}. To fit: "
             f"{quantize}prune, or raise flash_kb."
         )

@@ -34,9 +34,9 @@ def test_over_ram_budget_is_refused_before_writing(tmp_path) -> None:
     with pytest.raises(TargetError) as err:
         tessera.compile(wide_graph(), target="mcu", out_dir=out, target_options={"ram_kb": 256})
     text = str(err.value)
-    assert "ram_kb=256" in text and "512.0 KiB (524288 B)" in text and "liveness peak" in text
+    assert "ram_kb=256" in text and "512.0 KiB (524,288 B)" in text and "liveness peak" in text
     assert "big_relu" in text and "memory-schedule" in text
-    assert "'big_relu' = 'add_one' (256.0 KiB (262144 B), one slot shared in place)" in text
+    assert "'big_relu' = 'add_one' (256.0 KiB (262,144 B), one slot shared in place)" in text
     assert not out.exists()
 
 
@@ -44,7 +44,7 @@ def test_over_flash_budget_is_refused() -> None:
     g = Graph("heavy")
     x = g.add_input("x", f32((1, 512)))
     g.outputs.append(node(g, "MatMul", [x, const(g, "w", np.zeros((512, 512)))]))
-    with pytest.raises(TargetError, match=r"flash_kb=512 .*1024.0 KiB \(1048576 B\)"):
+    with pytest.raises(TargetError, match=r"flash_kb=512 .*1024.0 KiB \(1,048,576 B\)"):
         tessera.compile(g, target="mcu", target_options={"flash_kb": 512})
     tessera.compile(g, target="mcu", target_options={"flash_kb": 1100})
 
@@ -70,7 +70,7 @@ def test_bad_options_are_refused() -> None:
 
 def test_default_budgets_refuse_without_ram_kb_or_flash_kb(tmp_path) -> None:
     out = tmp_path / "out"
-    with pytest.raises(TargetError, match=r"ram_kb=256 \(256\.0 KiB"):  # 320 KiB arena, no budget given
+    with pytest.raises(TargetError, match=r"ram_kb=256 \(262,144 B\)"):  # 320 KiB arena, no budget given
         tessera.compile(wide_graph(40 * 1024), target="mcu", out_dir=out)
     assert not out.exists()
     g = Graph("heavy")
@@ -88,7 +88,7 @@ def test_caller_inputs_count_the_harness_buffer() -> None:
     report = tessera.compile(g.copy(), target="mcu", target_options=options).target_report
     assert report.harness_input_bytes == 64 * 1024 and report.ram_bytes == report.arena_bytes + STACK_BYTES + 65536
     ram_kb = (report.arena_bytes + STACK_BYTES + 32 * 1024) / 1024  # fits without the harness buffer only
-    with pytest.raises(TargetError, match=r"64\.0 KiB \(65536 B\) of caller-input buffers"):
+    with pytest.raises(TargetError, match=r"64\.0 KiB \(65,536 B\) of caller-input buffers"):
         tessera.compile(g.copy(), target="mcu", target_options={"inputs": "caller", "ram_kb": ram_kb})
 
 
@@ -116,7 +116,7 @@ def test_memory_scheduled_model_is_not_told_to_schedule() -> None:
 
 
 def test_cnn_is_told_patch_based() -> None:
-    with pytest.raises(TargetError, match="the patch-based pass"):
+    with pytest.raises(TargetError, match="patch by patch"):
         tessera.compile(small_cnn(), target="mcu", passes=[], target_options={"ram_kb": 8})
 
 
@@ -130,6 +130,15 @@ def test_advice_follows_the_model() -> None:
     assert not any("memory-schedule" in t for t in ram_advice(g, 0, ["x"], McuOptions()))
     g.nodes.reverse()  # a later reorder: no longer the schedule's order
     assert any("memory-schedule" in t for t in ram_advice(g, 0, ["x"], McuOptions()))
+
+
+def test_int8_model_with_float_io_in_the_peak_is_told_int8_io() -> None:
+    q = int8_cnn()
+    (x,) = q.inputs
+    assert x.dtype.is_float  # float in, quantized inside
+    tips = ram_advice(q, 0, [x.name], McuOptions())
+    assert any("int8_io=True" in t and x.name in t for t in tips)
+    assert not any("int8_io" in t for t in ram_advice(q, 0, [], McuOptions()))  # not in the peak
 
 
 def test_cli_budget_flags(tmp_path, capsys) -> None:
