@@ -12,6 +12,7 @@ import onnx
 
 from tessera.errors import ArgumentError
 from tessera.ir.graph import Graph
+from tessera.ir.inputs import describe as describe_value
 
 SOURCE_KINDS = (Graph, str, os.PathLike, bytes, bytearray, onnx.ModelProto)
 SOURCE = 'an ONNX path, ONNX bytes, an onnx.ModelProto, "light:NAME", a tessera Graph or a torch.nn.Module'
@@ -71,15 +72,8 @@ def calibration_list(func: str, calibration: object) -> list[Mapping[str, np.nda
 
 
 def describe(value: object) -> str:
-    """A value in a few words: its type, and its start when short."""
-    if isinstance(value, np.ndarray):
-        return f"an np.ndarray of {value.dtype} {list(value.shape)}"
-    if isinstance(value, bytes | bytearray | onnx.ModelProto):
-        return type(value).__name__
-    if isinstance(value, Mapping):
-        return f"{type(value).__name__} with keys {list(value)[:8]}"
-    text = " ".join(repr(value).split())
-    return f"{type(value).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
+    """A value in a few words (tessera.ir.inputs.describe; a ModelProto by its type alone)."""
+    return "ModelProto" if isinstance(value, onnx.ModelProto) else describe_value(value)
 
 
 def is_torch_module(source: object) -> bool:

@@ -167,4 +167,4 @@ def _same(got: dict[str, np.ndarray], want: dict[str, np.ndarray], on: str) -> b
 
 
 def _kib(n: int) -> str:
-    return f"{n / 1024:.1f} KiB"
+    return f"{n / 1024:.1f} KiB"  # the demo's one-line steps: KiB without the bytes budget.kib adds

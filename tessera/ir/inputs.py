@@ -32,7 +32,7 @@ def check_inputs(model: str, declared: Sequence[Declared], inputs: Any) -> dict[
     if not isinstance(inputs, Mapping):
         example = ", ".join(f"{n!r}: array" for n in names)
         raise ExecutionError(
-            f"model {model!r}: inputs must be a dict {{input name: np.ndarray}}, got {_given(inputs)}; "
+            f"model {model!r}: inputs must be a dict {{input name: np.ndarray}}, got {describe(inputs)}; "
             f"pass {{{example}}}"
         )
     missing = [n for n in names if n not in inputs]
@@ -55,7 +55,7 @@ def _problem(name: str, dtype: str, shape: tuple[int, ...], given: object) -> st
     want = f"input {name!r} must be an np.ndarray of {dtype}, shape {list(shape)}"
     convert = f"pass np.asarray({_var(name)}, dtype=np.{dtype})"
     if not isinstance(given, np.ndarray):
-        return f"{want}, got {_given(given)}; {convert}"
+        return f"{want}, got {describe(given)}; {convert}"
     if given.dtype != np.dtype(dtype):
         hint = _quantize_hint(dtype, given.dtype)
         return f"{want}, got {given.dtype} {list(given.shape)}; {convert}{hint}"
@@ -73,12 +73,18 @@ def _quantize_hint(dtype: str, given: np.dtype) -> str:
     )
 
 
-def _given(value: object) -> str:
+def describe(value: object) -> str:
+    """A value in a few words for an error message: its type, and its start when short (shared with
+    the API's argument checks, tessera/arguments.py)."""
     if isinstance(value, np.ndarray):
         return f"an np.ndarray of {value.dtype} {list(value.shape)}"
     if isinstance(value, np.generic):
         return f"a numpy {value.dtype} scalar"
-    text = repr(value)
+    if isinstance(value, bytes | bytearray):
+        return type(value).__name__
+    if isinstance(value, Mapping):
+        return f"{type(value).__name__} with keys {list(value)[:8]}"
+    text = " ".join(repr(value).split())
     return f"{type(value).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
 
 

@@ -59,6 +59,7 @@ class McuReport(Report):
 
 def mcu_report(analyses: McuAnalyses, cmodel: CModel, options: McuOptions, stats: RunStats | None) -> McuReport:
     plan = analyses.plan
+    fp = footprint(plan, cmodel)
     measured = None if stats is None else stats.flash_bytes  # text + data: the weights are in .rodata
     code = estimate_code_bytes(cmodel) if measured is None else measured - cmodel.weight_bytes
     return McuReport(
@@ -67,8 +68,8 @@ def mcu_report(analyses: McuAnalyses, cmodel: CModel, options: McuOptions, stats
         status=SolveStatus(plan.status),
         arena_bytes=plan.arena_bytes,
         peak_bytes=plan.peak_bytes,
-        ram_bytes=footprint(plan, cmodel).ram,
-        harness_input_bytes=footprint(plan, cmodel).harness_inputs,
+        ram_bytes=fp.ram,
+        harness_input_bytes=fp.harness_inputs,
         ram_kb=options.link_ram_kb,
         weight_bytes=cmodel.weight_bytes,
         code_bytes=code,
