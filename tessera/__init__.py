@@ -11,6 +11,17 @@ from tessera.errors import TesseraError
 from tessera.ir.graph import Graph
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    """`tessera.to_torch` imports PyTorch only when used (it is an optional dependency)."""
+    if name == "to_torch":
+        from tessera.backends.torch import to_torch
+
+        return to_torch
+    raise AttributeError(f"module 'tessera' has no attribute {name!r}")
+
+
 __all__ = [
     "CompileResult",
     "Graph",
@@ -22,5 +33,6 @@ __all__ = [
     "load",
     "quantize",
     "run",
+    "to_torch",
     "zoo",
 ]

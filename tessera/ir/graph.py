@@ -121,6 +121,20 @@ class Graph:
         self.constants[name] = value
         return value
 
+    def set_constant(self, name: str, data: np.ndarray) -> None:
+        """Give constant `name` new values of the same dtype and shape (trained weights); the
+        array is stored, not copied."""
+        value = self.constants.get(name)
+        if value is None:
+            raise VerificationError(f"graph {self.name!r} has no constant {name!r}")
+        data = np.asarray(data)
+        if data.shape != value.shape or data.dtype != value.dtype.numpy():
+            raise VerificationError(
+                f"graph {self.name!r}: constant {name!r} is {value.type}; new values of {data.dtype}"
+                f"{list(data.shape)} would change its type"
+            )
+        value.data = data
+
     def add_node(
         self,
         op: type[Op],

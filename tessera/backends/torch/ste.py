@@ -1,0 +1,30 @@
+"""Straight-through estimators: the forward is a step function, the backward pretends it is not.
+
+Each is written as `surrogate + (step - surrogate).detach()`: the value is exactly the step's, the
+gradient is the surrogate's. No autograd.Function is needed, so they compose with everything torch
+differentiates (double backward included).
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+def round_ste(x: torch.Tensor) -> torch.Tensor:
+    """round_half_even(x) forward (as numpy's rint); identity gradient."""
+    return x + (torch.round(x) - x).detach()
+
+
+def sign_ste(x: torch.Tensor) -> torch.Tensor:
+    """sign(x) forward; gradient 1 where |x| <= 1 and 0 elsewhere (the clipped STE of BinaryNet)."""
+    clipped = torch.clamp(x, -1.0, 1.0)
+    return clipped + (torch.sign(x) - clipped).detach()
+
+
+def fake_quantize(
+    x: torch.Tensor, scale: torch.Tensor | float, zero_point: float, qmin: float, qmax: float
+) -> torch.Tensor:
+    """x / scale rounded (half to even), plus the zero point, clamped to [qmin, qmax]: the integer
+    code as a float tensor. The gradient passes straight through the rounding and is zero where the
+    clamp saturates; a learnable `scale` gets the LSQ gradient through the division."""
+    return torch.clamp(round_ste(x / scale) + zero_point, qmin, qmax)
