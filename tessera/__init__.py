@@ -6,7 +6,7 @@ result = tessera.compile("model.onnx", target="reference", out_dir="build")
 """
 
 from tessera import zoo
-from tessera.api import CompileResult, QuantizeResult, compile, export_onnx, load, quantize, run
+from tessera.api import CompileResult, QuantizeResult, compile, export_onnx, finetune, load, quantize, run
 from tessera.errors import TesseraError
 from tessera.ir.graph import Graph
 
@@ -14,22 +14,29 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> object:
-    """`tessera.to_torch` imports PyTorch only when used (it is an optional dependency)."""
+    """`tessera.to_torch` and `tessera.FinetuneOptions` import PyTorch only when used (it is an
+    optional dependency)."""
     if name == "to_torch":
         from tessera.backends.torch import to_torch
 
         return to_torch
+    if name == "FinetuneOptions":
+        from tessera.train import FinetuneOptions
+
+        return FinetuneOptions
     raise AttributeError(f"module 'tessera' has no attribute {name!r}")
 
 
 __all__ = [
     "CompileResult",
+    "FinetuneOptions",
     "Graph",
     "QuantizeResult",
     "TesseraError",
     "__version__",
     "compile",
     "export_onnx",
+    "finetune",
     "load",
     "quantize",
     "run",

@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import onnx
@@ -23,7 +23,7 @@ from tessera.arguments import (
 )
 from tessera.backends.output import atomic_dir
 from tessera.backends.targets import Artifact, get_target, write_json
-from tessera.errors import ModelLoadError, PassError
+from tessera.errors import ArgumentError, ModelLoadError, PassError, TesseraError
 from tessera.frontends.onnx_export import export_onnx as _export_onnx
 from tessera.frontends.onnx_import import load_onnx
 from tessera.ir.graph import Graph
@@ -34,6 +34,9 @@ from tessera.passes.base import R, find_report
 from tessera.passes.quantize import QuantizeReport
 from tessera.passes.quantize.qdq import qdq_form
 from tessera.reports import render_html
+
+if TYPE_CHECKING:
+    from tessera.train import FinetuneOptions, FinetuneReport, FinetuneResult
 
 Source = Graph | str | os.PathLike[str] | bytes | onnx.ModelProto
 
@@ -259,10 +262,12 @@ def _write(compiled: CompileResult, out: Path) -> None:
 
 @dataclass
 class QuantizeResult:
-    """The int8 graph (runnable by `tessera.run`) and the quantize-int8 report."""
+    """The int8 graph (runnable by `tessera.run`), the quantize-int8 report, and with `qat=` the
+    report of the quantization-aware training that followed."""
 
     graph: Graph
     report: QuantizeReport
+    qat: FinetuneReport | None = None
 
 
 def quantize(
@@ -271,6 +276,8 @@ def quantize(
     *,
     input_shapes: Mapping[str, Sequence[int]] | None = None,
     canonicalize: bool = True,
+    qat: FinetuneOptions | None = None,
+    qat_data: object = None,
     **options: Any,
 ) -> QuantizeResult:
     """Static int8 post-training quantization (TFLite semantics) of a model.
@@ -281,16 +288,59 @@ def quantize(
     options: the pass's options: method ("minmax", "percentile", "mse"), percentile, eval_samples,
     random_calibration, seed, int8_io (True: int8 graph inputs and outputs, scale / zero point in
     `graph.io_qparams` and the report; "inputs" or "outputs" for one side).
+    qat: quantization-aware training after the quantization (tessera.train.FinetuneOptions): the
+    int8 graph trains as its float simulation to match the float graph (distillation; `qat_data`,
+    default the calibration inputs, or examples with targets for the task loss). Needs PyTorch.
     """
     check_source("tessera.quantize", source)
     samples = calibration_list("tessera.quantize", calibration)
     graph = load(source, input_shapes).copy()
-    steps: list[Pass] = [get_pass("canonicalize")] if canonicalize else []
-    steps.append(get_pass("quantize-int8", calibration=samples, **options))
-    result = PassManager(steps).run(graph)
+    if canonicalize:
+        graph = PassManager([get_pass("canonicalize")]).run(graph).graph
+    teacher = graph.copy() if qat is not None else None
+    result = PassManager([get_pass("quantize-int8", calibration=samples, **options)]).run(graph)
     report = result.records[-1].report
     assert isinstance(report, QuantizeReport)
-    return QuantizeResult(result.graph, report)
+    if qat is None:
+        return QuantizeResult(result.graph, report)
+    data = qat_data if qat_data is not None else samples
+    if data is None:
+        raise ArgumentError("tessera.quantize: qat= trains on qat_data or the calibration inputs; give one of them")
+    trained = _trainer()(result.graph, data, teacher=teacher, options=qat)
+    return QuantizeResult(trained.graph, report, trained.report)
+
+
+def finetune(
+    source: Source,
+    data: object,
+    *,
+    teacher: Source | None = None,
+    eval_data: object = None,
+    input_shapes: Mapping[str, Sequence[int]] | None = None,
+    options: FinetuneOptions | None = None,
+    **kwargs: Any,
+) -> FinetuneResult:
+    """Train a model's weights (a float or a quantized graph) and write them back into a copy.
+
+    data: examples {input name: array, "target": array} (or (inputs, target) pairs), or a mapping of
+    stacked arrays as an .npz holds them; inputs only when a teacher is given.
+    teacher: a model to distill from (outputs, and every intermediate tensor the two share).
+    eval_data: examples to measure the metric on (default: the training data).
+    options / kwargs: tessera.train.FinetuneOptions: epochs, lr, batch_size, loss ("task", "distill"
+    or a callable), optimizer, seed, features, progress, trainable. Needs PyTorch.
+    """
+    check_source("tessera.finetune", source)
+    graph = load(source, input_shapes)
+    teacher_graph = None if teacher is None else load(teacher, input_shapes)
+    return _trainer()(graph, data, teacher=teacher_graph, eval_data=eval_data, options=options, **kwargs)
+
+
+def _trainer() -> Any:
+    try:
+        from tessera.train import finetune as train
+    except ImportError as err:
+        raise TesseraError(f"fine-tuning runs on PyTorch: pip install 'tessera[train]' ({err})") from None
+    return train
 
 
 def _record_line(r: PassRecord) -> str:

@@ -1,4 +1,4 @@
-"""The `tessera` command line: inspect, run, compile, demo, passes, zoo. Each takes --json."""
+"""The `tessera` command line: inspect, run, compile, finetune, demo, passes, zoo. Each takes --json."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from tessera import api, cli_passes
+from tessera import api, cli_passes, cli_train
 from tessera.cli_targets import add_target_arguments, add_targets_command, target_options
 from tessera.errors import TesseraError
 from tessera.files import output_file, write_file
@@ -104,6 +104,10 @@ def _parser() -> argparse.ArgumentParser:
     c = model_cmd("schedule", "find a low-memory node order (peak, lower bound, arena) for a model as imported")
     cli_passes.add_schedule_arguments(c)
     c.set_defaults(func=_schedule)
+
+    c = model_cmd("finetune", "train a model's weights on examples, or distill it from a teacher (needs PyTorch)")
+    cli_train.add_finetune_arguments(c)
+    c.set_defaults(func=_finetune)
 
     add_targets_command(sub)
 
@@ -259,6 +263,10 @@ def load_calibration(path: Path) -> list[dict[str, np.ndarray]]:
 
 def _schedule(args: argparse.Namespace) -> None:
     cli_passes.schedule_command(args, _load(args))
+
+
+def _finetune(args: argparse.Namespace) -> None:
+    cli_train.finetune_command(args, _load(args))
 
 
 def _demo(args: argparse.Namespace) -> None:

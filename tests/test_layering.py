@@ -26,6 +26,7 @@ FORBIDDEN = {
     "tessera.frontends": ("passes", "backends", "reports", "api", "cli"),
     "tessera.backends": ("api", "cli", "reports"),
     "tessera.reports": ("api", "cli"),
+    "tessera.train": ("api", "cli", "frontends"),
 }
 
 

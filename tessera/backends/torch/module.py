@@ -12,7 +12,8 @@ Inputs are either the graph's own shapes, or a batch of them: one extra leading 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import functools
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -91,21 +92,33 @@ class GraphModule(nn.Module):
     # ---- running ---------------------------------------------------------------------------------
     def forward(self, *args: torch.Tensor | np.ndarray, **kwargs: torch.Tensor | np.ndarray) -> dict[str, torch.Tensor]:
         """The graph's outputs keyed by name. Inputs by name, or positionally in graph order."""
-        inputs, batched = self._bind(args, kwargs)
-        if batched:
-            return torch.func.vmap(self._run, randomness="same")(inputs)  # type: ignore[no-any-return]
-        return self._run(inputs)
+        return self.run(self._bind_args(args, kwargs))
 
-    def _run(self, inputs: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    def run(
+        self, inputs: Mapping[str, torch.Tensor | np.ndarray], capture: Collection[str] = ()
+    ) -> dict[str, torch.Tensor]:
+        """The outputs, and the intermediate values named in `capture`, keyed by name."""
+        unknown = sorted(n for n in capture if not self.graph.has_name(n))
+        if unknown:
+            raise ArgumentError(f"graph {self.graph.name!r} has no value(s) {', '.join(map(repr, unknown))}")
+        bound, batched = self._bind(inputs)
+        fn = functools.partial(self._run, keep=frozenset(capture))
+        if batched:
+            return torch.func.vmap(fn, randomness="same")(bound)  # type: ignore[no-any-return]
+        return fn(bound)
+
+    def _run(self, inputs: Mapping[str, torch.Tensor], keep: frozenset[str]) -> dict[str, torch.Tensor]:
         env: dict[str, torch.Tensor] = dict(inputs)
         for name in self.graph.constants:
             env[name] = self._constant_value(name)
+        kept: dict[str, torch.Tensor] = {n: env[n] for n in keep if n in env}
         for step in self._steps:
             results = step.kernel.fn([env[n] for n in step.inputs], step.call)
             env.update(zip(step.outputs, results))
+            kept.update((n, r) for n, r in zip(step.outputs, results) if n in keep)
             for name in step.release:
                 del env[name]
-        return {v.name: env[v.name] for v in self.graph.outputs}
+        return {**kept, **{v.name: env[v.name] for v in self.graph.outputs}}
 
     def _constant_value(self, name: str) -> torch.Tensor:
         shadow = self.shadows.get(name)
@@ -116,20 +129,28 @@ class GraphModule(nn.Module):
             return code
         return code.detach().to(torch_dtype(self.graph.constants[name].dtype))
 
-    def _bind(
+    def _bind_args(
         self, args: tuple[torch.Tensor | np.ndarray, ...], kwargs: Mapping[str, torch.Tensor | np.ndarray]
-    ) -> tuple[dict[str, torch.Tensor], bool]:
+    ) -> dict[str, torch.Tensor | np.ndarray]:
         graph = self.graph
         names = [v.name for v in graph.inputs]
         if len(args) > len(names):
             raise ArgumentError(f"graph {graph.name!r} takes {len(names)} inputs ({', '.join(names)}), got {len(args)}")
         given = dict(zip(names, args))
         for name, value in kwargs.items():
-            if name not in names:
-                raise ArgumentError(f"graph {graph.name!r} has no input {name!r}; its inputs: {', '.join(names)}")
             if name in given:
                 raise ArgumentError(f"graph {graph.name!r}: input {name!r} is given twice")
             given[name] = value
+        return given
+
+    def _bind(self, given: Mapping[str, torch.Tensor | np.ndarray]) -> tuple[dict[str, torch.Tensor], bool]:
+        graph = self.graph
+        names = [v.name for v in graph.inputs]
+        unknown = sorted(str(n) for n in given if n not in names)
+        if unknown:
+            raise ArgumentError(
+                f"graph {graph.name!r} has no input(s) {', '.join(unknown)}; its inputs: {', '.join(names)}"
+            )
         missing = [n for n in names if n not in given]
         if missing:
             raise ArgumentError(f"graph {graph.name!r}: missing input(s) {', '.join(missing)}")
