@@ -121,6 +121,8 @@ def prepare(folder: Path) -> None:
     onnx.save(dynamic_model(), folder / "dynamic.onnx")
     np.savez(folder / "in.npz", input=rng.standard_normal((1, 3, 32, 32)).astype(np.float32))
     np.savez(folder / "cal.npz", input=rng.standard_normal((8, 1, 3, 32, 32)).astype(np.float32))
+    train = rng.standard_normal((16, 1, 3, 32, 32)).astype(np.float32)
+    np.savez(folder / "train.npz", input=train, target=rng.integers(0, 10, 16))
     (folder / "benchmarks").symlink_to(ROOT / "benchmarks")  # "from the repository root" examples
 
 
@@ -133,7 +135,7 @@ def _environment() -> dict[str, str]:
 
 
 def _require_for(block: Block) -> None:
-    if re.search(r"\bimport torch\b|\bzoo\b|tessera demo", block.code):
+    if re.search(r"\bimport torch\b|\bzoo\b|tessera demo|finetune|to_torch", block.code):
         require("torch", TORCH)
     if "--target cpu" in block.code or "backends import cpu" in block.code:
         require("tvm", TVM)
