@@ -39,6 +39,11 @@ def _abs(t: torch.Tensor, c: Call) -> torch.Tensor:
     return t if t.dtype in UNSIGNED else torch.abs(t)
 
 
+def _round(t: torch.Tensor) -> torch.Tensor:
+    """rint(x) with an identity gradient; infinities stay (the estimator's inf - inf would be NaN)."""
+    return torch.where(torch.isinf(t), t, round_ste(t))
+
+
 def _sign(t: torch.Tensor, c: Call) -> torch.Tensor:
     """sign(x): floats through the clipped straight-through estimator, integers exactly."""
     if t.dtype.is_floating_point:
@@ -58,7 +63,7 @@ KERNELS: dict[type[Op], TorchOp] = {
     mu.Erf: op(plain(torch.erf)),
     mu.Floor: op(plain(torch.floor), no_grad=f"Floor: {_STEP}"),
     mu.Ceil: op(plain(torch.ceil), no_grad=f"Ceil: {_STEP}"),
-    mu.Round: op(plain(round_ste)),
+    mu.Round: op(plain(_round)),
     mu.Neg: op(plain(torch.neg)),
     mu.Abs: op(widened(_abs)),
     mu.Sign: op(widened(_sign)),

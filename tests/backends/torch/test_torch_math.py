@@ -88,7 +88,9 @@ def test_pow_of_mixed_dtypes_uses_numpys_common_dtype(dtypes):
 
 
 @pytest.mark.parametrize("count", [1, 2, 4])
-@pytest.mark.parametrize("op", [elementwise.Sum, elementwise.Max, elementwise.Min, elementwise.Mean], ids=lambda o: o.name)
+@pytest.mark.parametrize(
+    "op", [elementwise.Sum, elementwise.Max, elementwise.Min, elementwise.Mean], ids=lambda o: o.name
+)
 def test_variadic_broadcasts_all_inputs(op, count):
     shapes = [(2, 1, 4), (3, 1), (4,), (2, 3, 4)][:count]
     xs = [floats(np.float32, s, seed=20 + i) for i, s in enumerate(shapes)]
@@ -174,7 +176,9 @@ def test_binary_gradients(op, attrs):
     check_gradients(op, [a, b], attrs)
 
 
-@pytest.mark.parametrize("op", [elementwise.Sum, elementwise.Max, elementwise.Min, elementwise.Mean], ids=lambda o: o.name)
+@pytest.mark.parametrize(
+    "op", [elementwise.Sum, elementwise.Max, elementwise.Min, elementwise.Mean], ids=lambda o: o.name
+)
 def test_variadic_gradients(op):
     xs = [floats(np.float64, s, seed=52 + i) for i, s in enumerate([(2, 3), (3,), (2, 1)])]
     check_gradients(op, xs)
