@@ -9,7 +9,7 @@ import math
 import torch
 
 from tessera.backends.torch.kernel import Call, TorchOp, op
-from tessera.backends.torch.ops_unary import plain, widened
+from tessera.backends.torch.ops_unary import erf, plain, widened
 from tessera.ir.ops import activation as act
 from tessera.ir.ops.base import Op
 
@@ -35,7 +35,7 @@ def _gelu(t: torch.Tensor, c: Call) -> torch.Tensor:
     if c.attrs["approximate"] == "tanh":
         inner = math.sqrt(2 / math.pi) * (t + 0.044715 * t**3)
         return 0.5 * t * (1 + torch.tanh(inner))
-    return 0.5 * t * (1 + torch.erf(t / math.sqrt(2)))
+    return 0.5 * t * (1 + erf(t / math.sqrt(2)))
 
 
 def _hard_sigmoid(t: torch.Tensor, c: Call) -> torch.Tensor:

@@ -34,6 +34,12 @@ def plain(fn: Callable[[torch.Tensor], torch.Tensor]) -> Kernel:
     return widened(lambda t, c: fn(t))
 
 
+def erf(t: torch.Tensor) -> torch.Tensor:
+    """erf evaluated in float64 and rounded to t's dtype, as the reference's _erf.erf is: 1 + erf(x)
+    then cancels the same way (float32 erf would differ by an ulp of 1 near -1)."""
+    return torch.erf(t.to(torch.float64)).to(t.dtype)
+
+
 def _abs(t: torch.Tensor, c: Call) -> torch.Tensor:
     """|x|; unsigned values are their own absolute value, and abs(MIN) wraps to MIN as in numpy."""
     return t if t.dtype in UNSIGNED else torch.abs(t)
@@ -60,7 +66,7 @@ KERNELS: dict[type[Op], TorchOp] = {
     mu.Exp: op(plain(torch.exp)),
     mu.Log: op(plain(torch.log)),
     mu.Reciprocal: op(plain(torch.reciprocal)),
-    mu.Erf: op(plain(torch.erf)),
+    mu.Erf: op(plain(erf)),
     mu.Floor: op(plain(torch.floor), no_grad=f"Floor: {_STEP}"),
     mu.Ceil: op(plain(torch.ceil), no_grad=f"Ceil: {_STEP}"),
     mu.Round: op(plain(_round)),
