@@ -6,13 +6,25 @@ new op is a conscious choice here too.
 
 from __future__ import annotations
 
-from tessera.backends.torch import ops_logic, ops_math, ops_nn, ops_quant, ops_tensor
+from tessera.backends.torch import (
+    ops_activation,
+    ops_cast,
+    ops_logic,
+    ops_math,
+    ops_nn,
+    ops_quant,
+    ops_tensor,
+    ops_unary,
+)
 from tessera.backends.torch.kernel import TorchOp
 from tessera.errors import UnsupportedOpError
 from tessera.ir.ops.base import Op
 
 TABLE: dict[type[Op], TorchOp] = {
     **ops_math.KERNELS,
+    **ops_unary.KERNELS,
+    **ops_activation.KERNELS,
+    **ops_cast.KERNELS,
     **ops_nn.KERNELS,
     **ops_tensor.KERNELS,
     **ops_logic.KERNELS,
