@@ -46,8 +46,8 @@ def _abs(t: torch.Tensor, c: Call) -> torch.Tensor:
 
 
 def _round(t: torch.Tensor) -> torch.Tensor:
-    """rint(x) with an identity gradient; infinities stay (the estimator's inf - inf would be NaN)."""
-    return torch.where(torch.isinf(t), t, round_ste(t))
+    """rint(x) with an identity gradient (infinities stay: see round_ste)."""
+    return round_ste(t)
 
 
 def _sign(t: torch.Tensor, c: Call) -> torch.Tensor:

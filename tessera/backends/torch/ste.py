@@ -11,8 +11,9 @@ import torch
 
 
 def round_ste(x: torch.Tensor) -> torch.Tensor:
-    """round_half_even(x) forward (as numpy's rint); identity gradient."""
-    return x + (torch.round(x) - x).detach()
+    """round_half_even(x) forward (as numpy's rint), infinities and NaN kept; identity gradient."""
+    step = (torch.round(x) - x).nan_to_num(nan=0.0, posinf=0.0, neginf=0.0)  # inf - inf would be NaN
+    return x + step.detach()
 
 
 def sign_ste(x: torch.Tensor) -> torch.Tensor:

@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import pytest
+from conftest import TORCH, require
 
-torch = pytest.importorskip("torch", reason="the torch backend needs PyTorch: pip install 'tessera[torch]'")
+torch = require("torch", TORCH)
 
 from tessera.backends.torch import to_torch  # noqa: E402
 from tessera.backends.torch.kernel import Call  # noqa: E402
@@ -82,7 +82,7 @@ def check_matches_reference(
 
 def _perturbed(a: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     if a.dtype.kind == "f":
-        return (a + rng.standard_normal(a.shape).astype(a.dtype) * 0.1).astype(a.dtype)
+        return np.asarray(a + rng.standard_normal(a.shape).astype(a.dtype) * 0.1, dtype=a.dtype)
     return a.copy()
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
+from conftest import TORCH, require
 
-pytest.importorskip("torch", reason="the torch backend needs PyTorch: pip install 'tessera[torch]'")
+require("torch", TORCH)
 
 from tessera.backends.torch.table import TABLE
 from tessera.ir.ops import all_ops
