@@ -86,6 +86,20 @@ def best_step(step: Callable[[], None], repeat: int) -> float:
     return min(times)
 
 
+class LoweredStep:
+    """One training step of a lowered module: forward, MSE against the target, backward, Adam."""
+
+    def __init__(self, module: torch.nn.Module, inputs: dict[str, torch.Tensor], output: str, target: torch.Tensor):
+        self.module, self.inputs, self.output, self.target = module, inputs, output, target
+        self.opt = torch.optim.Adam(module.parameters(), lr=1e-4)
+
+    def __call__(self) -> None:
+        self.opt.zero_grad()
+        out = self.module.run(self.inputs)[self.output]
+        torch.nn.functional.mse_loss(out.reshape(self.target.shape), self.target).backward()
+        self.opt.step()
+
+
 def speed(args: argparse.Namespace) -> None:
     model = zoo.get("mobilenetv2", width=0.35, resolution=args.resolution)
     graph = tessera.load(model.module, example_inputs=model.example_inputs)
@@ -108,19 +122,8 @@ def speed(args: argparse.Namespace) -> None:
 
     rows = []
     for label, g in (("as imported", graph), ("canonicalized", tessera.compile(graph).graph)):
-        lowered = tessera.to_torch(g)
-        opt = torch.optim.Adam(lowered.parameters(), lr=1e-4)
-        out_name = g.outputs[0].name
-        xb = x.reshape(batch, *shape)
-
-        def lowered_step(lowered=lowered, opt=opt, out_name=out_name, xb=xb) -> None:  # type: ignore[no-untyped-def]
-            opt.zero_grad()
-            loss = torch.nn.functional.mse_loss(lowered.run({g.inputs[0].name: xb})[out_name].reshape(batch, -1),
-                                                target.reshape(batch, -1))  # fmt: skip
-            loss.backward()
-            opt.step()
-
-        rows.append((label, len(g.nodes), best_step(lowered_step, args.repeat)))
+        step = LoweredStep(tessera.to_torch(g), {g.inputs[0].name: x.reshape(batch, *shape)}, g.outputs[0].name, target)
+        rows.append((label, len(g.nodes), best_step(step, args.repeat)))
     eager_s = best_step(eager_step, args.repeat)
     print(f"\n## Training step: lowered module vs eager PyTorch, mobilenetv2-0.35 @ {args.resolution}, batch {batch}")
     print(f"{cpu()}; best of {args.repeat} steps (forward, backward, Adam)\n")

@@ -6,8 +6,8 @@ from conftest import TORCH, require
 
 require("torch", TORCH)
 
-from tessera.backends.torch.table import TABLE
-from tessera.ir.ops import all_ops
+from tessera.backends.torch.table import TABLE  # noqa: E402
+from tessera.ir.ops import all_ops  # noqa: E402
 
 
 def test_every_registry_op_has_a_torch_kernel():
