@@ -1,10 +1,11 @@
 """The float simulation of int8 ops (fake quantization) and the float shadows of int8 weights.
 
 In simulation an int8 tensor is a float32 tensor of whole numbers (its codes). An op's output stage
-becomes y = clamp(round(acc * M) + y_zero_point, act_min, act_max) with M the real multiplier its
-scales define (x_scale * w_scale[c] / y_scale for a convolution); the rounding passes the gradient
-straight through and the clamp stops it where it saturates. It differs from the exact kernels only
-by the fixed-point multiplier's rounding against the real one (at most one code).
+becomes y = clamp(round(acc * M) + y_zero_point, act_min, act_max) with M the node's fixed-point
+multiplier (multiplier * 2^(shift - 31), TFLite's approximation of x_scale * w_scale[c] / y_scale
+for a convolution), rounded in the same two steps as the integer kernel, so simulation and exact
+agree code for code (up to float rounding of huge accumulators); every rounding passes the gradient
+straight through and the clamps stop it where they saturate.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import torch
 
 from tessera.backends.torch.fixed_point import INT32_MAX, INT32_MIN, channel_param
 from tessera.backends.torch.kernel import Shadow
-from tessera.backends.torch.ste import round_ste
+from tessera.backends.torch.ste import round_half_away_ste, round_half_up_ste, round_ste
 from tessera.ir.graph import Node
 from tessera.ir.ops.base import Attrs
 
@@ -28,14 +29,29 @@ def codes(x: torch.Tensor) -> torch.Tensor:
     return x if x.dtype == torch.float32 else x.to(torch.float32)
 
 
-def simulate_stage(
-    acc: torch.Tensor, real: Sequence[float] | np.ndarray | float, attrs: Attrs, axis: int | None = None
+def simulate_mbqm(
+    x: torch.Tensor, multiplier: Sequence[int], shift: Sequence[int], axis: int | None = None
 ) -> torch.Tensor:
-    """The simulated output stage: acc * real multiplier (per tensor, or per channel along `axis`)
-    rounded half to even, plus the output zero point, clamped to [act_min, act_max]."""
-    multiplier = channel_param(np.atleast_1d(np.asarray(real, dtype=np.float64)), acc, axis)
-    y = round_ste(acc * multiplier) + attrs["y_zero_point"]
-    return torch.clamp(y, attrs["act_min"], attrs["act_max"])
+    """MultiplyByQuantizedMultiplier on float codes, in float64 with the fixed-point stage's two
+    roundings: the doubling high multiply (ties toward +inf) and the division by 2^-shift (ties
+    away from zero). Equal to the integer kernel unless x * multiplier lies within 2^-22 of a tie
+    (the float64 product keeps 53 of its 62 bits); the gradient is the multiplier's real value."""
+    shifts = np.asarray(shift, dtype=np.int64)
+    wide = x.to(torch.float64)
+    left = channel_param(2.0 ** np.maximum(shifts, 0), wide, axis)
+    high = channel_param(np.asarray(multiplier, dtype=np.float64) / 2.0**31, wide, axis)
+    right = channel_param(2.0 ** np.maximum(-shifts, 0), wide, axis)
+    shifted = torch.clamp(wide * left, INT32_MIN, INT32_MAX)
+    return round_half_away_ste(round_half_up_ste(shifted * high) / right)
+
+
+def simulate_stage(acc: torch.Tensor, attrs: Attrs, axis: int | None = None) -> torch.Tensor:
+    """The simulated output stage (OUTPUT_ATTRS): the accumulator, clamped to int32, times the
+    node's fixed-point multiplier (per tensor, or per channel along `axis`), plus the output zero
+    point, clamped to [act_min, act_max]; float32 codes."""
+    acc = torch.clamp(acc.to(torch.float64), INT32_MIN, INT32_MAX)
+    y = simulate_mbqm(acc, attrs["multiplier"], attrs["shift"], axis) + attrs["y_zero_point"]
+    return torch.clamp(y, attrs["act_min"], attrs["act_max"]).to(torch.float32)
 
 
 def channel_scales(attrs: Attrs, channels: int) -> np.ndarray:
@@ -62,7 +78,7 @@ def _shadow(values: np.ndarray, scales: np.ndarray, lo: int, hi: int, work: torc
     layout = (values.shape[0],) + (1,) * (values.ndim - 1)
     per_channel = scales.reshape(layout)
     real = (values.astype(np.float64) * per_channel).astype(np.float32)
-    scale = torch.from_numpy(np.ascontiguousarray(per_channel))
+    scale = torch.from_numpy(np.array(per_channel, dtype=np.float64))
 
     def code(t: torch.Tensor) -> torch.Tensor:
         q = round_ste(t.to(work) / scale.to(device=t.device, dtype=work))

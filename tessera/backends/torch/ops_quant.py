@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import torch
 
 from tessera.backends.torch import ops_quant_nn
-from tessera.backends.torch.fake_quant import codes, simulate_stage
+from tessera.backends.torch.fake_quant import codes, simulate_mbqm, simulate_stage
 from tessera.backends.torch.fixed_point import mbqm, requantize
 from tessera.backends.torch.kernel import Call, TorchOp, op, out_dtype
 from tessera.backends.torch.ste import round_ste
@@ -64,18 +64,18 @@ def _dequantize_linear(x: Ts, c: Call) -> list[torch.Tensor]:
 def _requantize(x: Ts, c: Call) -> list[torch.Tensor]:
     a = c.attrs
     if c.simulate:
-        return [simulate_stage(codes(x[0]) - a["x_zero_point"], a["x_scale"] / a["y_scale"], a)]
+        return [simulate_stage(codes(x[0]) - a["x_zero_point"], a)]
     return [requantize(x[0].to(torch.int64) - a["x_zero_point"], a)]
 
 
 def _qadd(x: Ts, c: Call) -> list[torch.Tensor]:
     """TFLite ADD: both operands to a common scale with `left_shift` bits of headroom, summed in
-    int32 and requantized; simulated as (a - a_zp) * a_scale / y_scale + (b - b_zp) * b_scale / y_scale."""
+    int32 and requantized."""
     a = c.attrs
     if c.simulate:
-        left = (codes(x[0]) - a["a_zero_point"]) * (a["a_scale"] / a["y_scale"])
-        right = (codes(x[1]) - a["b_zero_point"]) * (a["b_scale"] / a["y_scale"])
-        return [simulate_stage(left + right, 1.0, a)]
+        sim = [(codes(t) - a[f"{p}_zero_point"]) * 2.0 ** a["left_shift"] for t, p in zip(x, "ab")]
+        scaled = [simulate_mbqm(t, [a[f"{p}_multiplier"]], [a[f"{p}_shift"]]) for t, p in zip(sim, "ab")]
+        return [simulate_stage(scaled[0] + scaled[1], a)]
     terms = []
     for t, p in zip(x, "ab"):
         shifted = (t.to(torch.int64) - a[f"{p}_zero_point"]) << a["left_shift"]
@@ -87,7 +87,7 @@ def _qmul(x: Ts, c: Call) -> list[torch.Tensor]:
     a = c.attrs
     if c.simulate:
         product = (codes(x[0]) - a["a_zero_point"]) * (codes(x[1]) - a["b_zero_point"])
-        return [simulate_stage(product, a["a_scale"] * a["b_scale"] / a["y_scale"], a)]
+        return [simulate_stage(product, a)]
     product = (x[0].to(torch.int64) - a["a_zero_point"]) * (x[1].to(torch.int64) - a["b_zero_point"])
     return [requantize(product, a)]
 

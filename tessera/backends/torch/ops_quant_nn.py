@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from tessera.backends.torch.fake_quant import channel_scales, codes, simulate_stage, weighted_shadow
+from tessera.backends.torch.fake_quant import codes, simulate_stage, weighted_shadow
 from tessera.backends.torch.fixed_point import requantize
 from tessera.backends.torch.kernel import Call, TorchOp, op
 from tessera.backends.torch.ste import round_half_away_ste
@@ -57,21 +57,16 @@ def _bias(x: Ts, c: Call, like: torch.Tensor, axis: int) -> torch.Tensor | None:
     return bias.reshape(layout)
 
 
-def _finish(product: torch.Tensor, x: Ts, c: Call, real: np.ndarray, axis: int | None) -> list[torch.Tensor]:
-    """Accumulator (+ bias) through the output stage: simulated with the real multiplier `real`, or
-    rounded to int64 and requantized exactly."""
+def _finish(product: torch.Tensor, x: Ts, c: Call, axis: int | None) -> list[torch.Tensor]:
+    """Accumulator (+ bias along the output channel `axis`) through the output stage: simulated on
+    float codes, or rounded to int64 and requantized exactly."""
     acc = product if c.simulate else torch.round(product).to(torch.int64)
     bias = _bias(x, c, acc, axis) if axis is not None else None
     if bias is not None:
         acc = acc + bias
     if c.simulate:
-        return [simulate_stage(acc, real, c.attrs, axis)]
+        return [simulate_stage(acc, c.attrs, axis)]
     return [requantize(acc, c.attrs, axis)]
-
-
-def _real(c: Call, x_scale: float, channels: int) -> np.ndarray:
-    """x_scale * w_scale[c] / y_scale per output channel."""
-    return x_scale * channel_scales(c.attrs, channels) / c.attrs["y_scale"]
 
 
 def _qconv(x: Ts, c: Call) -> list[torch.Tensor]:
@@ -82,24 +77,21 @@ def _qconv(x: Ts, c: Call) -> list[torch.Tensor]:
     centered = x[0].to(work) - a["x_zero_point"]  # zero padding of the centred input = x_zero_point
     padded = _pad(centered, win.pads_begin, win.pads_end)
     product = fn(padded, x[1].to(work), stride=win.strides, dilation=win.dilations, groups=a["group"])
-    channels = c.inputs[1].shape[0]
-    return _finish(product, x, c, _real(c, a["x_scale"], channels), 1)
+    return _finish(product, x, c, 1)
 
 
 def _qfully_connected(x: Ts, c: Call) -> list[torch.Tensor]:
     a = c.attrs
     work = _work(c)
     product = torch.matmul(x[0].to(work) - a["x_zero_point"], x[1].to(work).transpose(0, 1))
-    channels = c.inputs[1].shape[0]
-    return _finish(product, x, c, _real(c, a["x_scale"], channels), c.outputs[0].rank - 1)
+    return _finish(product, x, c, c.outputs[0].rank - 1)
 
 
 def _qmatmul(x: Ts, c: Call) -> list[torch.Tensor]:
     a = c.attrs
     work = _work(c)
     product = torch.matmul(x[0].to(work) - a["a_zero_point"], x[1].to(work) - a["b_zero_point"])
-    real = np.array([a["a_scale"] * a["b_scale"] / a["y_scale"]])
-    return _finish(product, x, c, real, None)
+    return _finish(product, x, c, None)
 
 
 def _window_counts(win: Window, sizes: Sequence[int]) -> np.ndarray:

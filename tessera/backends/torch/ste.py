@@ -34,3 +34,8 @@ def round_half_away_ste(x: torch.Tensor) -> torch.Tensor:
     """round(x) with ties away from zero (C's round, TFLite's integer average pool); identity gradient."""
     away = torch.sign(x) * torch.floor(torch.abs(x) + 0.5)
     return x + (away - x).detach()
+
+
+def round_half_up_ste(x: torch.Tensor) -> torch.Tensor:
+    """floor(x + 0.5): ties toward +inf (gemmlowp's rounding doubling high multiply); identity gradient."""
+    return x + (torch.floor(x + 0.5) - x).detach()
