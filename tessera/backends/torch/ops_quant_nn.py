@@ -4,8 +4,8 @@ QFullyConnected, QMatMul; quantized_eltwise.py: QAveragePool).
 Exact mode accumulates in float64, exact for these integer sums (|acc| < 2^53) as in the reference
 (torch has no int64 convolution on CPU), rounds to int64 and requantizes in integers. Simulation
 accumulates the float codes in float32 (exact while |acc| < 2^24) and runs the output stage on
-them with straight-through roundings (fake_quant.py). The int8
-weights and int32 biases of QConv / QFullyConnected train through float shadows.
+them with straight-through roundings (fake_quant.py). The int8 weights and int32 biases of QConv /
+QFullyConnected train through float shadows.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tessera.errors import UnsupportedOpError
+from tessera.errors import ExecutionError, UnsupportedOpError
+from tessera.ir.interpreter import execute
 from tessera.ir.ops import quantized
 from tessera.ir.ops import quantized_eltwise as qe
 from tessera.ir.ops import quantized_nn as qn
@@ -188,3 +189,16 @@ def test_qconv_with_four_spatial_axes_names_the_node():
     graph = one_node(qn.QConv, [x], _conv_attrs(w, False), consts={1: w})
     with pytest.raises(UnsupportedOpError, match="QConv"):
         to_torch(graph)(x0=torch.from_numpy(x))
+
+
+def test_left_shift_overflow_saturates_where_the_reference_raises():
+    """A data-dependent raise cannot run under vmap: the kernel saturates to int32 instead (the
+    quantize pass never emits a layer that could overflow)."""
+    x = np.array([[0, 1, 100, -100]], dtype=np.int8)
+    attrs = {"x_scale": 1.0, "x_zero_point": 0, **stage(2.0**28, y_scale=2.0**-28, zp=0)}
+    graph = one_node(quantized.Requantize, [x], attrs)
+    with pytest.raises(ExecutionError, match="OverflowError"):
+        execute(graph, {"x0": x})
+    with torch.no_grad():
+        got = to_torch(graph)(x0=torch.from_numpy(x))[graph.outputs[0].name]
+    assert got.tolist() == [[0, 127, 127, -128]]
