@@ -55,7 +55,7 @@ class GraphModule(nn.Module):
         self.params = nn.ParameterDict()
         self.consts: dict[str, torch.Tensor] = {}
         self.shadows: dict[str, Shadow] = {}
-        self._steps = _plan(graph)
+        self._steps = _plan(graph, simulate)
         chosen = _choose_trainable(graph, self._steps, trainable)
         for name, value in graph.constants.items():
             data = np.asarray(value.data)
@@ -205,7 +205,7 @@ class GraphModule(nn.Module):
         return graph
 
 
-def _plan(graph: Graph) -> list[_Step]:
+def _plan(graph: Graph, simulate: bool = False) -> list[_Step]:
     last_use: dict[str, int] = {}
     for i, node in enumerate(graph.nodes):
         for v in node.inputs:
@@ -217,7 +217,8 @@ def _plan(graph: Graph) -> list[_Step]:
             dropping.setdefault(i, []).append(name)
     steps = []
     for i, node in enumerate(graph.nodes):
-        call = Call(node.attrs, tuple(v.type for v in node.inputs), tuple(o.type for o in node.outputs), node=node.name)
+        types = tuple(v.type for v in node.inputs), tuple(o.type for o in node.outputs)
+        call = Call(node.attrs, *types, simulate=simulate, node=node.name)
         steps.append(
             _Step(
                 node,

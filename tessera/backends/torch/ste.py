@@ -29,3 +29,14 @@ def fake_quantize(
     code as a float tensor. The gradient passes straight through the rounding and is zero where the
     clamp saturates; a learnable `scale` gets the LSQ gradient through the division."""
     return torch.clamp(round_ste(x / scale) + zero_point, qmin, qmax)
+
+
+def round_half_away_ste(x: torch.Tensor) -> torch.Tensor:
+    """round(x) with ties away from zero (C's round, TFLite's integer average pool); identity gradient."""
+    away = torch.sign(x) * torch.floor(torch.abs(x) + 0.5)
+    return x + (away - x).detach()
+
+
+def round_half_up_ste(x: torch.Tensor) -> torch.Tensor:
+    """floor(x + 0.5): ties toward +inf (gemmlowp's rounding doubling high multiply); identity gradient."""
+    return x + (torch.floor(x + 0.5) - x).detach()
