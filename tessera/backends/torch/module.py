@@ -12,6 +12,7 @@ Inputs are either the graph's own shapes, or a batch of them: one extra leading 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -33,7 +34,8 @@ Trainable = Iterable[str] | Callable[[Value], bool] | None
 class _Step:
     node: Node
     kernel: TorchOp
-    call: Call
+    exact: Call  # the call with int8 ops exact
+    simulated: Call  # the same with int8 ops as their float simulation
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
     release: tuple[str, ...]  # values nobody reads after this step
@@ -55,7 +57,7 @@ class GraphModule(nn.Module):
         self.params = nn.ParameterDict()
         self.consts: dict[str, torch.Tensor] = {}
         self.shadows: dict[str, Shadow] = {}
-        self._steps = _plan(graph, simulate)
+        self._steps = _plan(graph)
         chosen = _choose_trainable(graph, self._steps, trainable)
         for name, value in graph.constants.items():
             data = np.asarray(value.data)
@@ -112,8 +114,9 @@ class GraphModule(nn.Module):
         for name in self.graph.constants:
             env[name] = self._constant_value(name)
         kept: dict[str, torch.Tensor] = {n: env[n] for n in keep if n in env}
+        simulate = self.simulate
         for step in self._steps:
-            results = step.kernel.fn([env[n] for n in step.inputs], step.call)
+            results = step.kernel.fn([env[n] for n in step.inputs], step.simulated if simulate else step.exact)
             env.update(zip(step.outputs, results))
             kept.update((n, r) for n, r in zip(step.outputs, results) if n in keep)
             for name in step.release:
@@ -205,7 +208,7 @@ class GraphModule(nn.Module):
         return graph
 
 
-def _plan(graph: Graph, simulate: bool = False) -> list[_Step]:
+def _plan(graph: Graph) -> list[_Step]:
     last_use: dict[str, int] = {}
     for i, node in enumerate(graph.nodes):
         for v in node.inputs:
@@ -218,12 +221,13 @@ def _plan(graph: Graph, simulate: bool = False) -> list[_Step]:
     steps = []
     for i, node in enumerate(graph.nodes):
         types = tuple(v.type for v in node.inputs), tuple(o.type for o in node.outputs)
-        call = Call(node.attrs, *types, simulate=simulate, node=node.name)
+        call = Call(node.attrs, *types, node=node.name)
         steps.append(
             _Step(
                 node,
                 kernel_for(node.op, graph.name, node.name),
                 call,
+                dataclasses.replace(call, simulate=True),
                 tuple(v.name for v in node.inputs),
                 tuple(o.name for o in node.outputs),
                 tuple(dropping.get(i, ())),
