@@ -14,6 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from tessera.backends.torch._wide import signed
 from tessera.backends.torch.kernel import Call, TorchOp, op
 from tessera.ir.ops import identity, layout, shape_ops, tensor, tiling
 from tessera.ir.ops._util import normalize_axis
@@ -42,20 +43,19 @@ def _split(x: Ts, c: Call) -> list[torch.Tensor]:
 
 
 def _slice(x: Ts, c: Call) -> list[torch.Tensor]:
-    """Positive steps slice directly; a negative step picks its static index list (torch slicing
-    has no negative steps)."""
+    """Positive steps slice directly; a negative step flips the axis first and walks it forwards
+    (torch slicing has no negative steps). torch cannot flip uint16/32/64: they move as int64."""
     shape = c.inputs[0].shape
-    y = x[0]
+    y = signed(x[0])
     for axis, (s, dim) in enumerate(zip(tensor.Slice.slices(shape, c.attrs), shape)):
         if s == slice(None):
             continue
         start, stop, step = s.indices(dim)
-        if step > 0:
-            y = y[(slice(None),) * axis + (slice(start, stop, step),)]
-        else:
-            index = torch.tensor(list(range(start, stop, step)), dtype=torch.int64)
-            y = y.index_select(axis, index)
-    return [y]
+        count = len(range(start, stop, step))
+        if step < 0 and count:
+            y, start, step = y.flip(axis), dim - 1 - start, -step
+        y = y[(slice(None),) * axis + (slice(start, start + (count - 1) * step + 1 if count else start, step),)]
+    return [y.to(x[0].dtype)]
 
 
 def _expand(x: Ts, c: Call) -> list[torch.Tensor]:
