@@ -6,6 +6,7 @@ Pad's reflect / edge / wrap modes and Resize's taps depend only on static shapes
 index (and weight) arrays, built by the reference's own helpers and applied with index_select, so
 the results match the reference exactly and stay differentiable with respect to the data.
 Out-of-range indices are not checked (that would need the values in Python); torch raises on them.
+uint16/32/64 data moves as int64 (torch cannot index them under vmap) and is cast back, exactly.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def _gather(x: Ts, c: Call) -> list[torch.Tensor]:
     data_shape = c.inputs[0].shape
     axis = normalize_axis(c.attrs["axis"], len(data_shape))
     index = _wrapped(x[1], data_shape[axis]).reshape(-1)
-    return [x[0].index_select(axis, index).reshape(c.outputs[0].shape)]
+    return [signed(x[0]).index_select(axis, index).reshape(c.outputs[0].shape).to(x[0].dtype)]
 
 
 def _gather_elements(x: Ts, c: Call) -> list[torch.Tensor]:
@@ -58,8 +59,8 @@ def _gather_nd(x: Ts, c: Call) -> list[torch.Tensor]:
     tuples = _wrapped(x[1].reshape(batch, count, k), torch.tensor(dims, dtype=torch.int64))
     strides = torch.tensor([math.prod(dims[i + 1 :]) for i in range(k)], dtype=torch.int64)
     flat = (tuples * strides).sum(dim=-1) + torch.arange(batch, dtype=torch.int64).reshape(-1, 1) * rows
-    table = x[0].reshape(batch * rows, *data_shape[b + k :])
-    return [table.index_select(0, flat.reshape(-1)).reshape(c.outputs[0].shape)]
+    table = signed(x[0]).reshape(batch * rows, *data_shape[b + k :])
+    return [table.index_select(0, flat.reshape(-1)).reshape(c.outputs[0].shape).to(x[0].dtype)]
 
 
 def _pad(x: Ts, c: Call) -> list[torch.Tensor]:
@@ -77,12 +78,13 @@ def _pad(x: Ts, c: Call) -> list[torch.Tensor]:
         value = np.asarray(c.attrs["constant_value"]).astype(c.inputs[0].dtype.numpy()).item()
         flat = [w for b, e in reversed(grow) for w in (b, e)]
         return [F.pad(y, flat, value=value)]
+    y = signed(y)
     for axis, (b, e) in enumerate(grow):
         if b or e:
             size = y.shape[axis]
             index = np.pad(np.arange(size, dtype=np.int64), (b, e), mode=mode)
             y = y.index_select(axis, torch.from_numpy(index))
-    return [y]
+    return [y.to(x[0].dtype)]
 
 
 def _resize_axis(
@@ -112,7 +114,7 @@ def _resize_axis(
 def _resize_with(x: torch.Tensor, c: Call, attrs: Attrs) -> torch.Tensor:
     shape = c.inputs[0].shape
     plan = make_plan(shape, attrs)
-    result = x if attrs["mode"] == "nearest" else x.to(torch.float64)
+    result = signed(x) if attrs["mode"] == "nearest" else x.to(torch.float64)
     for axis, (in_len, out_len) in enumerate(zip(shape, plan.shape)):
         trivial_roi = attrs["coordinate_transformation_mode"] != "tf_crop_and_resize" or plan.rois[axis] == (0, 1)
         if in_len == out_len and math.isclose(plan.scales[axis], 1.0) and trivial_roi:
