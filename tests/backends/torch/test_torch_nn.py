@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tessera.ir.ops import conv, linalg, normalization, pooling, softmax
-from tests.backends.torch._check import check_gradients, check_matches_reference, one_node, torch
+from tessera.ir.ops import conv, linalg
+from tests.backends.torch._check import check_gradients, check_matches_reference, one_node
 
 RNG = np.random.default_rng(0)
 

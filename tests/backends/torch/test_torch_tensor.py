@@ -11,8 +11,8 @@ from tessera.backends.torch import to_torch
 from tessera.ir.dtypes import DType
 from tessera.ir.graph import Graph
 from tessera.ir.ops import elementwise, identity, layout, shape_ops, tensor, tiling
-from tests.backends.torch._check import check_gradients, check_matches_reference, one_node, torch
 from tessera.ir.types import TensorType
+from tests.backends.torch._check import check_gradients, check_matches_reference, one_node, torch
 
 RNG = np.random.default_rng(0)
 
