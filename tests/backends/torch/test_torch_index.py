@@ -16,11 +16,12 @@ def _f32(*shape: int) -> np.ndarray:
     return np.asarray(RNG.standard_normal(shape), dtype=np.float32)
 
 
-def _check_dtypes(op, data, rest, attrs, **tol):
+def _check_dtypes(op, data, rest, attrs, grad=True, **tol):
     """float32, uint16 and int8 data against the reference; gradients in float64."""
     for d in (data, (np.abs(data) * 10).astype(np.uint16), (data * 10).astype(np.int8)):
         check_matches_reference(one_node(op, [d, *rest], attrs), [d, *rest], **tol)
-    check_gradients(op, [data.astype(np.float64), *rest], attrs)
+    if grad:
+        check_gradients(op, [data.astype(np.float64), *rest], attrs)
 
 
 @pytest.mark.parametrize("axis, index_shape", [(0, (2, 2)), (1, (3,)), (-1, ()), (2, (1, 2, 2))])
@@ -73,7 +74,7 @@ MODES = ["constant", "reflect", "edge", "wrap"]
 @pytest.mark.parametrize("attrs", PADS)
 @pytest.mark.parametrize("mode", MODES)
 def test_pad(attrs, mode):
-    x = _f32(3, 4, 5)
+    x = _f32(2, 4, 3)
     attrs = {**attrs, "mode": mode, "constant_value": 1.75}
     _check_dtypes(pad.Pad, x, [], attrs)
     flags = x > 0
@@ -100,8 +101,8 @@ def _resize_cases() -> list[dict]:
 @pytest.mark.parametrize("attrs", _resize_cases(), ids=lambda a: "-".join(str(v) for v in a.values()))
 @pytest.mark.parametrize("scales", [(1.0, 1.0, 2.5, 0.6), (1.0, 1.0, 0.5, 1.75)])
 def test_resize_modes(attrs, scales):
-    x = _f32(1, 2, 4, 5)
-    _check_dtypes(resize.Resize, x, [], {**attrs, "scales": scales})
+    x = _f32(1, 1, 4, 5)
+    _check_dtypes(resize.Resize, x, [], {**attrs, "scales": scales}, grad=scales[2] > 1)
 
 
 @pytest.mark.parametrize("mode", ["linear", "cubic"])
