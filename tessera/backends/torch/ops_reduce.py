@@ -86,6 +86,12 @@ _REDUCTIONS: dict[type[reduce.Reduce], Reduction] = {
 }
 
 
+def _wrapped_square(x: torch.Tensor) -> torch.Tensor:
+    """uint16 / uint32 squared modulo 2**bits, as numpy's square wraps them (in int64)."""
+    bits = 16 if x.dtype == torch.uint16 else 32
+    return torch.bitwise_and(torch.square(signed(x)), 2**bits - 1)
+
+
 def _reducer(cls: type[reduce.Reduce]) -> TorchOp:
     fn = _REDUCTIONS[cls]
     integer_exact = cls in (reduce.ReduceMax, reduce.ReduceMin)  # they handle unsigned themselves
@@ -95,6 +101,10 @@ def _reducer(cls: type[reduce.Reduce]) -> TorchOp:
         axes = cls.reduced_axes(len(c.inputs[0].shape), c.attrs)
         if xin.dtype == torch.float16:
             work = xin.to(torch.float32)
+        elif cls is reduce.ReduceL2 and xin.dtype in (torch.uint16, torch.uint32):
+            return [
+                torch.sqrt(_sum(_wrapped_square(xin), axes).to(torch.float64)).to(xin.dtype).reshape(c.outputs[0].shape)
+            ]
         else:
             work = xin if integer_exact else signed(xin)
         return [fn(work, axes).to(xin.dtype).reshape(c.outputs[0].shape)]

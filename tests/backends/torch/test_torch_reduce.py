@@ -111,3 +111,9 @@ def test_arg_reduce_dtypes(op, dtype):
     if dtype == np.uint64:
         big = np.array([[2**64 - 1, 2**63, 1]], dtype=np.uint64)
         check_matches_reference(one_node(op, [big], {"axis": 1}), [big])
+
+
+@pytest.mark.parametrize("dtype", [np.uint16, np.uint32])
+def test_reduce_l2_squares_wrap_like_numpy(dtype):
+    x = np.array([[300, 70000 % 2**16, 5], [255, 2**15, 9]], dtype=np.int64).astype(dtype)
+    check_matches_reference(one_node(reduce.ReduceL2, [x], {"axes": (1,)}), [x])
