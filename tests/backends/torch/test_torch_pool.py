@@ -7,7 +7,10 @@ import numpy as np
 import pytest
 
 from tessera.backends.torch import to_torch
-from tessera.ir.ops import normalization, pooling, softmax
+from tessera.ir.dtypes import DType
+from tessera.ir.graph import Graph
+from tessera.ir.ops import normalization, pooling, reduce, softmax
+from tessera.ir.types import TensorType
 from tests.backends.torch._check import check_gradients, check_matches_reference, one_node, torch
 
 RNG = np.random.default_rng(0)
@@ -192,3 +195,20 @@ def test_hardmax_runs_without_gradient(axis):
     _check(softmax.Hardmax, [x], {"axis": axis})
     graph = one_node(softmax.Hardmax, [x], {"axis": axis})
     assert to_torch(graph).no_gradient
+
+
+def test_no_gradient_ops_run_beside_trainable_ones():
+    g = Graph("mixed")
+    x = g.add_input("x", TensorType(DType.FLOAT32, (2, 5)))
+    soft = g.add_node(softmax.Softmax, [x], {})
+    hard = g.add_node(softmax.Hardmax, [x], {})
+    arg = g.add_node(reduce.ArgMax, [x], {"axis": 1})
+    g.outputs = [soft.outputs[0], hard.outputs[0], arg.outputs[0]]
+    data = _f32(2, 5)
+    check_matches_reference(g, [data])
+    module = to_torch(g)
+    assert set(module.no_gradient) == {hard.name, arg.name}
+    t = torch.tensor(data, requires_grad=True)
+    out = module(t)
+    (out[soft.outputs[0].name] * torch.arange(5.0)).sum().backward()
+    assert t.grad is not None and torch.isfinite(t.grad).all()
