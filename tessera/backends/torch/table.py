@@ -9,10 +9,14 @@ from __future__ import annotations
 from tessera.backends.torch import (
     ops_activation,
     ops_cast,
+    ops_index,
     ops_logic,
     ops_math,
     ops_nn,
+    ops_norm,
+    ops_pool,
     ops_quant,
+    ops_reduce,
     ops_tensor,
     ops_unary,
 )
@@ -20,16 +24,22 @@ from tessera.backends.torch.kernel import TorchOp
 from tessera.errors import UnsupportedOpError
 from tessera.ir.ops.base import Op
 
-TABLE: dict[type[Op], TorchOp] = {
-    **ops_math.KERNELS,
-    **ops_unary.KERNELS,
-    **ops_activation.KERNELS,
-    **ops_cast.KERNELS,
-    **ops_nn.KERNELS,
-    **ops_tensor.KERNELS,
-    **ops_logic.KERNELS,
-    **ops_quant.KERNELS,
-}
+FAMILIES = (ops_math, ops_unary, ops_activation, ops_cast, ops_nn, ops_pool, ops_norm, ops_reduce)
+FAMILIES += (ops_tensor, ops_index, ops_logic, ops_quant)
+
+
+def _merged() -> dict[type[Op], TorchOp]:
+    """Every family's kernels in one table; an op two families both claim is a bug caught here."""
+    table: dict[type[Op], TorchOp] = {}
+    for family in FAMILIES:
+        twice = sorted(op.name for op in table.keys() & family.KERNELS.keys())
+        if twice:
+            raise RuntimeError(f"{family.__name__} defines torch kernels other families have: {', '.join(twice)}")
+        table.update(family.KERNELS)
+    return table
+
+
+TABLE: dict[type[Op], TorchOp] = _merged()
 
 
 def kernel_for(op: type[Op], graph: str, node: str) -> TorchOp:
