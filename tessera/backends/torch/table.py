@@ -24,8 +24,10 @@ from tessera.backends.torch.kernel import TorchOp
 from tessera.errors import UnsupportedOpError
 from tessera.ir.ops.base import Op
 
-FAMILIES = (ops_math, ops_unary, ops_activation, ops_cast, ops_nn, ops_pool, ops_norm, ops_reduce)
-FAMILIES += (ops_tensor, ops_index, ops_logic, ops_quant)
+FAMILIES = (
+    *(ops_math, ops_unary, ops_activation, ops_cast, ops_nn, ops_pool),
+    *(ops_norm, ops_reduce, ops_tensor, ops_index, ops_logic, ops_quant),
+)
 
 
 def _merged() -> dict[type[Op], TorchOp]:
