@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from tessera.backends.torch.ints import SHELL, UNSIGNED, ordered, restore, signed, to_dtype, unsigned_divmod
 from tessera.backends.torch.kernel import Call, TorchOp, op, out_dtype, torch_dtype
@@ -130,11 +131,27 @@ def _clip(x: Ts, c: Call) -> list[torch.Tensor]:
     the input dtype (integer bounds saturate), as the reference does."""
     y = x[0]
     dtype = c.inputs[0].dtype.numpy()
+    if y.dtype.is_floating_point:
+        low, high = (None if c.attrs[k] is None else float(clip._bound(c.attrs[k], dtype)) for k in ("min", "max"))
+        return [_float_clip(y, low, high)]
     for key, pick in (("min", _maximum), ("max", _minimum)):
         if c.attrs[key] is not None:
             bound = torch.from_numpy(np.array(clip._bound(c.attrs[key], dtype)))
             y = pick(y, bound)
     return [y]
+
+
+def _float_clip(y: torch.Tensor, low: float | None, high: float | None) -> torch.Tensor:
+    """The reference's max-then-min with torch's fused forms where they agree (NaN stays NaN; with
+    min > max every element is max, as torch.clamp does): ReLU6-like bounds as hardtanh and a zero
+    floor as relu, whose backward passes are one kernel each (clamp's is four)."""
+    if low is not None and high is not None and low <= high:
+        return F.hardtanh(y, low, high)
+    if low == 0.0 and high is None:
+        return torch.relu(y)
+    if low is None and high is None:
+        return y
+    return torch.clamp(y, low, high)
 
 
 def _prelu(x: Ts, c: Call) -> list[torch.Tensor]:

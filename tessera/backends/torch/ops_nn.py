@@ -31,12 +31,17 @@ def pad_window(x: torch.Tensor, win: Window, value: float = 0.0) -> torch.Tensor
 
 
 def _conv(x: Ts, c: Call) -> list[torch.Tensor]:
-    """Conv: explicit (asymmetric) zero padding, then torch's convolution without padding."""
+    """Conv: symmetric pads go to torch's convolution (no copy of the input); asymmetric ones are
+    applied first, then torch's convolution without padding."""
     xin, w = work_float(x[0]), work_float(x[1])
     win = window("Conv", c.inputs[0].shape[2:], c.inputs[1].shape[2:], c.attrs)
     fn = _CONV[len(win.kernel)]
     bias = work_float(x[2]) if len(x) == 3 else None
-    y = fn(pad_window(xin, win), w, bias, stride=win.strides, dilation=win.dilations, groups=c.attrs["group"])
+    group = c.attrs["group"]
+    if win.pads_begin == win.pads_end:
+        y = fn(xin, w, bias, stride=win.strides, padding=win.pads_begin, dilation=win.dilations, groups=group)
+    else:
+        y = fn(pad_window(xin, win), w, bias, stride=win.strides, dilation=win.dilations, groups=group)
     return [y.to(x[0].dtype)]
 
 
