@@ -164,3 +164,11 @@ def test_nothing_to_train_is_an_error():
     g.outputs.append(g.add_node(lookup("Relu"), [x]).output)
     with pytest.raises(TesseraError, match="no trainable constants"):
         tessera.finetune(g, {"x": np.zeros((4, 1, 4), np.float32), "target": np.zeros((4, 1, 4), np.float32)})
+
+
+def test_progress_bar_on_request(graph, data, capsys):
+    tessera.finetune(graph, data, epochs=1, progress=True)
+    err = capsys.readouterr().err
+    assert "finetune" in err and "8/8" in err  # 256 examples in batches of 32
+    tessera.finetune(graph, data, epochs=1, progress=False)
+    assert capsys.readouterr().err == ""
