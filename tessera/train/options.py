@@ -11,6 +11,7 @@ from tessera.errors import ArgumentError
 
 LOSSES = ("task", "distill")
 OPTIMIZERS = ("adam", "adamw", "sgd")
+SCALE_LR_FACTOR = 10.0  # learned scales (log scale) train at this times the weights' lr by default
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,9 @@ class FinetuneOptions:
     trainable: which float constants train (None: the weights; see `tessera.to_torch`).
     progress: a tqdm progress bar: True, False, or None for one on long runs in a terminal.
     seed: makes the run deterministic (weights order, shuffling, torch's generator).
+    learn_scales: a quantized graph's activation scales train too (`tessera.to_torch(...,
+    learn_scales=True)`), each as log(scale) at learning rate `scale_lr` (default: SCALE_LR_FACTOR
+    times lr, so the few steps of a fine-tuning run can move a badly calibrated range by a factor).
     """
 
     epochs: int = 1
@@ -42,6 +46,8 @@ class FinetuneOptions:
     trainable: Any = None
     progress: bool | None = None
     seed: int = 0
+    learn_scales: bool = False
+    scale_lr: float | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.epochs, int) or self.epochs < 1:
@@ -58,5 +64,7 @@ class FinetuneOptions:
             raise ArgumentError(
                 f"finetune: optimizer must be one of {', '.join(OPTIMIZERS)} or a callable, got {self.optimizer!r}"
             )
+        if self.scale_lr is not None and (not isinstance(self.scale_lr, int | float) or not self.scale_lr > 0):
+            raise ArgumentError(f"finetune: scale_lr must be a positive number, got {self.scale_lr!r}")
         if not isinstance(self.feature_weight, int | float) or self.feature_weight < 0:
             raise ArgumentError(f"finetune: feature_weight must be >= 0, got {self.feature_weight!r}")
