@@ -35,7 +35,7 @@ def add_finetune_arguments(c: argparse.ArgumentParser) -> None:
         action="store_true",
         help="a quantized model's activation scales train too (quantization-aware training recovers poor ranges)",
     )
-    c.add_argument("--scale-lr", type=float, help="learning rate of the scales' logarithms (default 10 x --lr)")
+    c.add_argument("--scale-lr", type=float, help="learning rate of the scales' logarithms (default 0.1)")
     c.add_argument("-o", "--out", required=True, metavar="OUT.onnx", help="the trained model (written whole)")
     c.add_argument("--report", metavar="FILE.html|FILE.json", help="also write the report as a page or as JSON")
 

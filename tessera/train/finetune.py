@@ -8,6 +8,7 @@ whose names, dtypes and shapes are unchanged (checked).
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from tessera.ir.graph import Graph
 from tessera.ir.ops import quantized, quantized_eltwise, quantized_nn
 from tessera.train import losses
 from tessera.train.data import Dataset, dataset
-from tessera.train.options import SCALE_LR_FACTOR, FinetuneOptions
+from tessera.train.options import SCALE_LR, FinetuneOptions
 from tessera.train.report import FinetuneReport
 
 EVAL_BATCH = 256
@@ -186,8 +187,16 @@ class _Run:
         assert teacher_outs is not None
         loss = torch.stack([losses.relative_error(s, t) for s, t in zip(outs, teacher_outs)]).mean()
         if self.pairs:
-            loss = loss + self.opts.feature_weight * losses.feature_terms(student, teacher_feats, self.pairs)
+            pairs = [self._live(f) for f in self.pairs]
+            loss = loss + self.opts.feature_weight * losses.feature_terms(student, teacher_feats, pairs)
         return loss
+
+    def _live(self, feature: losses.Feature) -> losses.Feature:
+        """The feature with its student tensor's learned scale (the codes' real values move with it)."""
+        scale = self.module.scale_of(feature.student) if feature.qparams is not None else None
+        if scale is None or feature.qparams is None:
+            return feature
+        return dataclasses.replace(feature, qparams=(scale, feature.qparams[1]))
 
     def _teacher(self, inputs: dict[str, torch.Tensor]) -> tuple[list[torch.Tensor] | None, dict[str, torch.Tensor]]:
         if self.teacher is None:
@@ -250,7 +259,7 @@ def _optimizer(
         return opts.optimizer(params + scales)  # type: ignore[no-any-return]
     groups: list[dict[str, Any]] = [{"params": params}]
     if scales:
-        lr = opts.scale_lr if opts.scale_lr is not None else SCALE_LR_FACTOR * opts.lr
+        lr = opts.scale_lr if opts.scale_lr is not None else SCALE_LR
         groups.append({"params": scales, "lr": lr, "weight_decay": 0.0})
     if opts.optimizer == "sgd":
         return torch.optim.SGD(groups, lr=opts.lr, momentum=0.9)

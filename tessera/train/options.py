@@ -11,7 +11,7 @@ from tessera.errors import ArgumentError
 
 LOSSES = ("task", "distill")
 OPTIMIZERS = ("adam", "adamw", "sgd")
-SCALE_LR_FACTOR = 10.0  # learned scales (log scale) train at this times the weights' lr by default
+SCALE_LR = 0.1  # default learning rate of learned log scales
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,9 @@ class FinetuneOptions:
     progress: a tqdm progress bar: True, False, or None for one on long runs in a terminal.
     seed: makes the run deterministic (weights order, shuffling, torch's generator).
     learn_scales: a quantized graph's activation scales train too (`tessera.to_torch(...,
-    learn_scales=True)`), each as log(scale) at learning rate `scale_lr` (default: SCALE_LR_FACTOR
-    times lr, so the few steps of a fine-tuning run can move a badly calibrated range by a factor).
+    learn_scales=True)`), each as log(scale) at learning rate `scale_lr` (default SCALE_LR: an
+    Adam step moves a scale by about that fraction, so a short run can fix a range several times
+    too wide; the weights' lr would move it by a tenth of a percent).
     """
 
     epochs: int = 1

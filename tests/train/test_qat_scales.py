@@ -156,7 +156,8 @@ def test_learned_scales_recover_poor_ranges(graphs):
     assert frozen.report.scales == 0 and learned.report.scales == 4
     assert "4 activation scales" in learned.report.render_text()
     ptq, f, s = (_output_sqnr(g, graph, held) for g in (q, frozen.graph, learned.graph))
-    assert s > f + 1.0, (ptq, f, s)  # measured: PTQ ?, frozen ?, learned ?
+    # measured: PTQ 21.96 dB, frozen-scale QAT 20.17, learned scales 27.59 (well-calibrated PTQ: 39.76)
+    assert s > f + 3.0 and s > ptq + 3.0, (ptq, f, s)
 
 
 def test_learn_scales_through_quantize_and_the_cli(graphs, tmp_path, capsys, monkeypatch):

@@ -92,6 +92,11 @@ class GraphModule(nn.Module):
         (learn_scales=True; see scales.py)."""
         yield from self.learned.named() if self.learned is not None else ()
 
+    def scale_of(self, value: str) -> torch.Tensor | None:
+        """The current learned scale of int8 tensor `value` (a tensor with its gradient), or None
+        when it has none (no learn_scales, or its group is frozen)."""
+        return self.learned.scale_of(value) if self.learned is not None else None
+
     def constant(self, name: str) -> torch.Tensor:
         """The tensor standing for graph constant `name`: its parameter, shadow or buffer."""
         if _key(name) in self.params:

@@ -59,6 +59,13 @@ class LearnedScales(nn.Module):
             self.params[self.names[i]] = nn.Parameter(log)
             self.initial[i] = float(log)
 
+    def scale_of(self, value: str) -> torch.Tensor | None:
+        """The current scale (float32) of int8 tensor `value` when its group learns, else None."""
+        for i in self.groups.learnable:
+            if value in self.groups.groups[i].values:
+                return self.params[self.names[i]].exp().to(torch.float32)
+        return None
+
     def named(self) -> list[tuple[str, nn.Parameter]]:
         """(group's first tensor, parameter) for every learnable group."""
         return [(self.groups.groups[i].name, self.params[self.names[i]]) for i in self.groups.learnable]
