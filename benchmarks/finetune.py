@@ -7,7 +7,8 @@ module trains at eager PyTorch's speed.
    (calibrated on inputs scaled by --scale-ranges, so every activation range is that much too wide),
    then trained with `tessera.finetune` (distillation from the float graph, the int8 graph running as
    its float simulation). SQNR of the int8 graph's output (exact integer form) against float on
-   held-out inputs, before and after, with a well-calibrated PTQ for reference.
+   held-out inputs, before and after, with a well-calibrated PTQ for reference; then the same QAT
+   (same epochs and lr) with learned activation scales (`learn_scales=True`, scale lr --scale-lr).
 2. Speed: one training step (forward, backward, Adam) of the float graph lowered by
    `tessera.to_torch` against the zoo's eager PyTorch module (eval mode: batch norm uses its running
    statistics, as the graph does), same batch, best of --repeat; ratio = lowered / eager.
@@ -27,6 +28,7 @@ import torch
 import tessera
 from tessera import zoo
 from tessera.passes.quantize.report import sqnr_db
+from tessera.train.options import SCALE_LR
 
 
 def cpu() -> str:
@@ -82,7 +84,7 @@ def recovery(args: argparse.Namespace) -> None:
         report = run.report
         print(f"\n{label}: {secs:.1f} s, loss per epoch {', '.join(f'{v:.4g}' for v in report.loss_per_epoch)}")
         print(f"training-set SQNR {report.metric_before:.2f} -> {report.metric_after:.2f} dB")
-    print(f"learned scales: {learned.report.scales} groups, scale lr {learned_options.scale_lr or 'default'}")
+    print(f"learned scales: {learned.report.scales} groups, scale lr {learned_options.scale_lr or SCALE_LR}")
 
 
 def best_step(step: Callable[[], None], repeat: int) -> float:
