@@ -7,7 +7,8 @@ module trains at eager PyTorch's speed.
    (calibrated on inputs scaled by --scale-ranges, so every activation range is that much too wide),
    then trained with `tessera.finetune` (distillation from the float graph, the int8 graph running as
    its float simulation). SQNR of the int8 graph's output (exact integer form) against float on
-   held-out inputs, before and after, with a well-calibrated PTQ for reference.
+   held-out inputs, before and after, with a well-calibrated PTQ for reference; then the same QAT
+   (same epochs and lr) with learned activation scales (`learn_scales=True`, scale lr --scale-lr).
 2. Speed: one training step (forward, backward, Adam) of the float graph lowered by
    `tessera.to_torch` against the zoo's eager PyTorch module (eval mode: batch norm uses its running
    statistics, as the graph does), same batch, best of --repeat; ratio = lowered / eager.
@@ -16,6 +17,7 @@ module trains at eager PyTorch's speed.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import platform
 import time
 from collections.abc import Callable
@@ -26,6 +28,7 @@ import torch
 import tessera
 from tessera import zoo
 from tessera.passes.quantize.report import sqnr_db
+from tessera.train.options import SCALE_LR
 
 
 def cpu() -> str:
@@ -64,6 +67,10 @@ def recovery(args: argparse.Namespace) -> None:
     options = tessera.FinetuneOptions(epochs=args.epochs, lr=args.lr, batch_size=32, progress=False)
     qat = tessera.finetune(bad.graph, train, teacher=float_graph, options=options)
     seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    learned_options = dataclasses.replace(options, learn_scales=True, scale_lr=args.scale_lr)
+    learned = tessera.finetune(bad.graph, train, teacher=float_graph, options=learned_options)
+    learned_seconds = time.perf_counter() - start
     print(f"\n## QAT recovers poor int8 ranges: mobilenetv2-0.35 @ {args.resolution}, {cpu()}")
     print(f"{args.examples} training inputs, ranges calibrated on inputs x{args.scale_ranges}, {args.epochs} epochs")
     print(f"distillation, lr {args.lr}, batch 32; SQNR of the int8 output vs float on 16 held-out inputs\n")
@@ -72,8 +79,12 @@ def recovery(args: argparse.Namespace) -> None:
     print(f"| int8, good ranges (PTQ on 16 inputs) | {output_sqnr(good.graph, float_graph, held):.2f} |")
     print(f"| int8, poor ranges (PTQ) | {output_sqnr(bad.graph, float_graph, held):.2f} |")
     print(f"| int8, poor ranges + QAT | {output_sqnr(qat.graph, float_graph, held):.2f} |")
-    print(f"\nQAT: {seconds:.1f} s, loss per epoch {', '.join(f'{v:.4g}' for v in qat.report.loss_per_epoch)}")
-    print(f"training-set SQNR {qat.report.metric_before:.2f} -> {qat.report.metric_after:.2f} dB")
+    print(f"| int8, poor ranges + QAT, learned scales | {output_sqnr(learned.graph, float_graph, held):.2f} |")
+    for label, run, secs in (("QAT", qat, seconds), ("QAT, learned scales", learned, learned_seconds)):
+        report = run.report
+        print(f"\n{label}: {secs:.1f} s, loss per epoch {', '.join(f'{v:.4g}' for v in report.loss_per_epoch)}")
+        print(f"training-set SQNR {report.metric_before:.2f} -> {report.metric_after:.2f} dB")
+    print(f"learned scales: {learned.report.scales} groups, scale lr {learned_options.scale_lr or SCALE_LR}")
 
 
 def best_step(step: Callable[[], None], repeat: int) -> float:
@@ -140,6 +151,7 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=256, help="training inputs for QAT")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--lr", type=float, default=1e-4)
+    parser.add_argument("--scale-lr", type=float, default=None, help="lr of the learned log scales")
     parser.add_argument("--scale-ranges", type=float, default=8.0, help="calibrate on inputs times this")
     parser.add_argument("--batch", type=int, default=32, help="batch of the speed comparison")
     parser.add_argument("--repeat", type=int, default=5)

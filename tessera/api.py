@@ -327,7 +327,7 @@ def finetune(
     teacher: a model to distill from (outputs, and every intermediate tensor the two share).
     eval_data: examples to measure the metric on (default: the training data).
     options / kwargs: tessera.train.FinetuneOptions: epochs, lr, batch_size, loss ("task", "distill"
-    or a callable), optimizer, seed, features, progress, trainable. Needs PyTorch.
+    or a callable), optimizer, seed, features, progress, trainable, learn_scales, scale_lr. Needs PyTorch.
     """
     check_source("tessera.finetune", source)
     graph = load(source, input_shapes)

@@ -30,6 +30,12 @@ def add_finetune_arguments(c: argparse.ArgumentParser) -> None:
     c.add_argument("--loss", choices=["task", "distill"], help="default: task with targets, distill with --teacher")
     c.add_argument("--optimizer", choices=["adam", "adamw", "sgd"], default="adam", help="default adam")
     c.add_argument("--seed", type=int, default=0, help="seed of the run (default 0)")
+    c.add_argument(
+        "--learn-scales",
+        action="store_true",
+        help="a quantized model's activation scales train too (quantization-aware training recovers poor ranges)",
+    )
+    c.add_argument("--scale-lr", type=float, help="learning rate of the scales' logarithms (default 0.1)")
     c.add_argument("-o", "--out", required=True, metavar="OUT.onnx", help="the trained model (written whole)")
     c.add_argument("--report", metavar="FILE.html|FILE.json", help="also write the report as a page or as JSON")
 
@@ -54,6 +60,8 @@ def finetune_command(args: argparse.Namespace, graph: Graph) -> None:
         loss=loss,
         optimizer=args.optimizer,
         seed=args.seed,
+        learn_scales=args.learn_scales,
+        scale_lr=args.scale_lr,
     )
     write_file(out, api.export_onnx(result.graph).SerializeToString(), "-o")
     report = result.report

@@ -168,6 +168,22 @@ class Graph:
         self.nodes.insert(index, node)
         return node
 
+    def set_attrs(self, node: Node, attrs: Mapping[str, Any]) -> None:
+        """Give `node` new attributes (normalized by its op); its output types must stay the same
+        (re-inferred and checked), so only the values it computes change."""
+        frozen = node.op.make_attrs(attrs)
+        try:
+            types = node.op.infer([v.type for v in node.inputs], frozen)
+        except ShapeError as err:
+            raise ShapeError(f"node {node.name!r} ({node.op.name}): {err}") from None
+        old = [o.type for o in node.outputs]
+        if list(types[: len(old)]) != old:
+            raise VerificationError(
+                f"graph {self.name!r}: new attributes of node {node.name!r} ({node.op.name}) would change its "
+                f"output types {', '.join(map(str, old))} to {', '.join(map(str, types[: len(old)]))}"
+            )
+        node.attrs = frozen
+
     # ---- rewiring --------------------------------------------------------------------------------
     def set_input(self, node: Node, index: int, value: Value) -> None:
         """Make input `index` of `node` read `value`."""

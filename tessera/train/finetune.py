@@ -8,6 +8,7 @@ whose names, dtypes and shapes are unchanged (checked).
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from tessera.ir.graph import Graph
 from tessera.ir.ops import quantized, quantized_eltwise, quantized_nn
 from tessera.train import losses
 from tessera.train.data import Dataset, dataset
-from tessera.train.options import FinetuneOptions
+from tessera.train.options import SCALE_LR, FinetuneOptions
 from tessera.train.report import FinetuneReport
 
 EVAL_BATCH = 256
@@ -93,6 +94,7 @@ def finetune(
         simulate=run.simulate,
         parameters=len(run.params),
         parameter_elements=sum(p.numel() for p in run.params.values()),
+        scales=len(run.scales),
         metric=run.metric_name,
         metric_on="eval_data" if eval_data is not None else "the training data",
         metric_before=before,
@@ -127,8 +129,9 @@ class _Run:
     def __init__(self, graph: Graph, teacher: Graph | None, opts: FinetuneOptions, loss_name: str, train: Dataset):
         self.opts, self.loss_name = opts, loss_name
         self.simulate = any(node.op in INT8_OPS for node in graph.nodes)
-        self.module: GraphModule = to_torch(graph, trainable=opts.trainable)
+        self.module: GraphModule = to_torch(graph, trainable=opts.trainable, learn_scales=opts.learn_scales)
         self.params = dict(self.module.named_graph_parameters())
+        self.scales = dict(self.module.named_scale_parameters())
         if not self.params:
             raise TesseraError(
                 f"finetune: graph {graph.name!r} has no trainable constants (no float weights read by differentiable "
@@ -142,7 +145,7 @@ class _Run:
         self.qparams = [losses.qparams_of(graph, v) for v in graph.outputs]
         self.untrained: set[str] = set()
         self.metric_name = _metric_name(loss_name, train, teacher is not None)
-        self.optimizer = _optimizer(opts, list(self.params.values()))
+        self.optimizer = _optimizer(opts, list(self.params.values()), list(self.scales.values()))
 
     def epochs(self, train: Dataset, rng: np.random.Generator) -> Iterator[tuple[float, float]]:
         steps = self.opts.epochs * -(-train.size // self.opts.batch_size)
@@ -184,8 +187,16 @@ class _Run:
         assert teacher_outs is not None
         loss = torch.stack([losses.relative_error(s, t) for s, t in zip(outs, teacher_outs)]).mean()
         if self.pairs:
-            loss = loss + self.opts.feature_weight * losses.feature_terms(student, teacher_feats, self.pairs)
+            pairs = [self._live(f) for f in self.pairs]
+            loss = loss + self.opts.feature_weight * losses.feature_terms(student, teacher_feats, pairs)
         return loss
+
+    def _live(self, feature: losses.Feature) -> losses.Feature:
+        """The feature with its student tensor's learned scale (the codes' real values move with it)."""
+        scale = self.module.scale_of(feature.student) if feature.qparams is not None else None
+        if scale is None or feature.qparams is None:
+            return feature
+        return dataclasses.replace(feature, qparams=(scale, feature.qparams[1]))
 
     def _teacher(self, inputs: dict[str, torch.Tensor]) -> tuple[list[torch.Tensor] | None, dict[str, torch.Tensor]]:
         if self.teacher is None:
@@ -240,14 +251,21 @@ def _output_index(graph: Graph, name: str | None) -> int:
     return names.index(name)
 
 
-def _optimizer(opts: FinetuneOptions, params: list[torch.nn.Parameter]) -> torch.optim.Optimizer:
+def _optimizer(
+    opts: FinetuneOptions, params: list[torch.nn.Parameter], scales: list[torch.nn.Parameter]
+) -> torch.optim.Optimizer:
+    """The optimizer over the weights, and the learned scales (their own lr) when there are any."""
     if callable(opts.optimizer):
-        return opts.optimizer(params)  # type: ignore[no-any-return]
+        return opts.optimizer(params + scales)  # type: ignore[no-any-return]
+    groups: list[dict[str, Any]] = [{"params": params}]
+    if scales:
+        lr = opts.scale_lr if opts.scale_lr is not None else SCALE_LR
+        groups.append({"params": scales, "lr": lr, "weight_decay": 0.0})
     if opts.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=opts.lr, momentum=0.9)
+        return torch.optim.SGD(groups, lr=opts.lr, momentum=0.9)
     if opts.optimizer == "adamw":
-        return torch.optim.AdamW(params, lr=opts.lr)
-    return torch.optim.Adam(params, lr=opts.lr)
+        return torch.optim.AdamW(groups, lr=opts.lr)
+    return torch.optim.Adam(groups, lr=opts.lr)
 
 
 def _progress(enabled: bool | None, steps: int) -> Any:

@@ -20,6 +20,7 @@ from tessera.ir.ops import quantized, quantized_eltwise
 
 _EPS = 1e-12
 QParams = tuple[float, int]
+LiveQParams = tuple[float | torch.Tensor, int]  # a learned scale is a tensor (learn_scales)
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Feature:
 
     student: str
     teacher: str
-    qparams: QParams | None
+    qparams: LiveQParams | None
 
 
 def qparams_of(graph: Graph, value: Value) -> QParams | None:
@@ -56,7 +57,7 @@ def qparams_of(graph: Graph, value: Value) -> QParams | None:
 _MOVES = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "MaxPool", "Concat", "Slice", "Identity"}
 
 
-def real(tensor: torch.Tensor, qparams: QParams | None) -> torch.Tensor:
+def real(tensor: torch.Tensor, qparams: LiveQParams | None) -> torch.Tensor:
     if qparams is None:
         return tensor
     scale, zero = qparams

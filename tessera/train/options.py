@@ -11,6 +11,7 @@ from tessera.errors import ArgumentError
 
 LOSSES = ("task", "distill")
 OPTIMIZERS = ("adam", "adamw", "sgd")
+SCALE_LR = 0.1  # default learning rate of learned log scales
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,10 @@ class FinetuneOptions:
     trainable: which float constants train (None: the weights; see `tessera.to_torch`).
     progress: a tqdm progress bar: True, False, or None for one on long runs in a terminal.
     seed: makes the run deterministic (weights order, shuffling, torch's generator).
+    learn_scales: a quantized graph's activation scales train too (`tessera.to_torch(...,
+    learn_scales=True)`), each as log(scale) at learning rate `scale_lr` (default SCALE_LR: an
+    Adam step moves a scale by about that fraction, so a short run can fix a range several times
+    too wide; the weights' lr would move it by a tenth of a percent).
     """
 
     epochs: int = 1
@@ -42,6 +47,8 @@ class FinetuneOptions:
     trainable: Any = None
     progress: bool | None = None
     seed: int = 0
+    learn_scales: bool = False
+    scale_lr: float | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.epochs, int) or self.epochs < 1:
@@ -58,5 +65,7 @@ class FinetuneOptions:
             raise ArgumentError(
                 f"finetune: optimizer must be one of {', '.join(OPTIMIZERS)} or a callable, got {self.optimizer!r}"
             )
+        if self.scale_lr is not None and (not isinstance(self.scale_lr, int | float) or not self.scale_lr > 0):
+            raise ArgumentError(f"finetune: scale_lr must be a positive number, got {self.scale_lr!r}")
         if not isinstance(self.feature_weight, int | float) or self.feature_weight < 0:
             raise ArgumentError(f"finetune: feature_weight must be >= 0, got {self.feature_weight!r}")

@@ -10,7 +10,7 @@ straight through and the clamps stop it where they saturate.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import torch
@@ -52,6 +52,37 @@ def simulate_stage(acc: torch.Tensor, attrs: Attrs, axis: int | None = None) -> 
     acc = torch.clamp(acc.to(torch.float64), INT32_MIN, INT32_MAX)
     y = simulate_mbqm(acc, attrs["multiplier"], attrs["shift"], axis) + attrs["y_zero_point"]
     return torch.clamp(y, attrs["act_min"], attrs["act_max"]).to(torch.float32)
+
+
+def real_multiplier(
+    scales: Mapping[str, torch.Tensor], attrs: Attrs, like: torch.Tensor, axis: int | None
+) -> torch.Tensor:
+    """The real rescale of an int8 op from its learned scales (float64, laid out along `axis`):
+    a_scale * b_scale / y_scale (QMatMul, QMul), x_scale * w_scale[c] / y_scale (QConv,
+    QFullyConnected), x_scale / y_scale (Requantize)."""
+    if "a_scale" in scales:
+        product = scales["a_scale"] * scales["b_scale"]
+    else:
+        product = scales["x_scale"]
+        if "w_scale" in attrs:
+            product = product * channel_param(attrs["w_scale"], like.to(torch.float64), axis)
+    return product / scales["y_scale"]
+
+
+def learned_stage(acc: torch.Tensor, attrs: Attrs, multiplier: torch.Tensor) -> torch.Tensor:
+    """The output stage with learned scales: clamp(round(acc * multiplier) + y_zero_point, act_min,
+    act_max), the accumulator clamped to int32 first, ties away from zero (as the fixed-point
+    stage); within one code of the exact stage at the same scales; float32 codes."""
+    acc = torch.clamp(acc.to(torch.float64), INT32_MIN, INT32_MAX)
+    y = round_half_away_ste(acc * multiplier) + attrs["y_zero_point"]
+    return torch.clamp(y, attrs["act_min"], attrs["act_max"]).to(torch.float32)
+
+
+def bias_code(real: torch.Tensor, x_scale: torch.Tensor, w_scales: np.ndarray) -> torch.Tensor:
+    """An int32 bias's codes at the current input scale: clamp(round(real / (x_scale * w_scale[c])))
+    in float64 (as ranges.quantize_bias), straight through the rounding."""
+    w = torch.from_numpy(np.array(w_scales, dtype=np.float64)).to(real.device)
+    return torch.clamp(round_ste(real.to(torch.float64) / (x_scale * w)), INT32_MIN, INT32_MAX)
 
 
 def channel_scales(attrs: Attrs, channels: int) -> np.ndarray:

@@ -8,7 +8,7 @@ integer ops bit for bit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +28,9 @@ class Call:
     simulate: False runs int8 ops exactly as the reference (integers, bit-exact, no gradient);
     True runs them as their float simulation (fake quantization with straight-through estimators)
     so a quantized graph trains. In simulation an int8 tensor is a float32 tensor of whole numbers.
+    scales: only in simulation with learned scales (scales.py), the node's scale attributes
+    (x_scale, y_scale, a_scale, ...) as float64 scalar tensors, which the kernel uses instead of the
+    fixed-point multiplier so that gradients reach them; None otherwise.
     """
 
     attrs: Attrs
@@ -35,6 +38,7 @@ class Call:
     outputs: tuple[TensorType, ...]
     simulate: bool = False
     node: str = ""
+    scales: Mapping[str, torch.Tensor] | None = None
 
 
 Kernel = Callable[[Sequence[torch.Tensor], Call], list[torch.Tensor]]

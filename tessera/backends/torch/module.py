@@ -22,6 +22,8 @@ import torch
 from torch import nn
 
 from tessera.backends.torch.kernel import Call, Shadow, TorchOp, torch_dtype
+from tessera.backends.torch.scale_groups import scale_groups
+from tessera.backends.torch.scales import LearnedScales, Overrides, exact_overrides, simulation_overrides
 from tessera.backends.torch.table import kernel_for
 from tessera.errors import ArgumentError
 from tessera.ir.graph import Graph, Node, Value
@@ -49,7 +51,9 @@ def _key(name: str) -> str:
 class GraphModule(nn.Module):
     """`graph` as a module; see `tessera.to_torch`."""
 
-    def __init__(self, graph: Graph, *, trainable: Trainable = None, simulate: bool = False):
+    def __init__(
+        self, graph: Graph, *, trainable: Trainable = None, simulate: bool = False, learn_scales: bool = False
+    ):
         super().__init__()
         verify(graph)
         self.graph = graph
@@ -70,6 +74,11 @@ class GraphModule(nn.Module):
             else:
                 self.register_buffer(_key(name), torch.from_numpy(np.array(data)), persistent=True)
                 self.consts[name] = getattr(self, _key(name))
+        self.learned: LearnedScales | None = None
+        if learn_scales:
+            groups = scale_groups(graph)
+            names = {i: "scale:" + _key(groups.groups[i].name) for i in groups.learnable}
+            self.learned = LearnedScales(graph, groups, names)
 
     # ---- what the module holds -------------------------------------------------------------------
     def named_graph_parameters(self) -> Iterator[tuple[str, nn.Parameter]]:
@@ -77,6 +86,16 @@ class GraphModule(nn.Module):
         for name in self.graph.constants:
             if _key(name) in self.params:
                 yield name, self.params[_key(name)]
+
+    def named_scale_parameters(self) -> Iterator[tuple[str, nn.Parameter]]:
+        """(first tensor of the group, log-scale parameter) for every learned scale group
+        (learn_scales=True; see scales.py)."""
+        yield from self.learned.named() if self.learned is not None else ()
+
+    def scale_of(self, value: str) -> torch.Tensor | None:
+        """The current learned scale of int8 tensor `value` (a tensor with its gradient), or None
+        when it has none (no learn_scales, or its group is frozen)."""
+        return self.learned.scale_of(value) if self.learned is not None else None
 
     def constant(self, name: str) -> torch.Tensor:
         """The tensor standing for graph constant `name`: its parameter, shadow or buffer."""
@@ -104,24 +123,42 @@ class GraphModule(nn.Module):
         if unknown:
             raise ArgumentError(f"graph {self.graph.name!r} has no value(s) {', '.join(map(repr, unknown))}")
         bound, batched = self._bind(inputs)
-        fn = functools.partial(self._run, keep=frozenset(capture))
+        fn = functools.partial(self._run, keep=frozenset(capture), overrides=self._overrides())
         if batched:
             return torch.func.vmap(fn, randomness="same")(bound)  # type: ignore[no-any-return]
         return fn(bound)
 
-    def _run(self, inputs: Mapping[str, torch.Tensor], keep: frozenset[str]) -> dict[str, torch.Tensor]:
+    def _run(
+        self, inputs: Mapping[str, torch.Tensor], keep: frozenset[str], overrides: Overrides
+    ) -> dict[str, torch.Tensor]:
         env: dict[str, torch.Tensor] = dict(inputs)
         for name in self.graph.constants:
             env[name] = self._constant_value(name)
+        env.update(overrides[0])
         kept: dict[str, torch.Tensor] = {n: env[n] for n in keep if n in env}
         simulate = self.simulate
         for step in self._steps:
-            results = step.kernel.fn([env[n] for n in step.inputs], step.simulated if simulate else step.exact)
+            call = step.simulated if simulate else step.exact
+            if step.node.name in overrides[1]:
+                call = dataclasses.replace(call, **overrides[1][step.node.name])
+            results = step.kernel.fn([env[n] for n in step.inputs], call)
             env.update(zip(step.outputs, results))
             kept.update((n, r) for n, r in zip(step.outputs, results) if n in keep)
             for name in step.release:
                 del env[name]
         return {**kept, **{v.name: env[v.name] for v in self.graph.outputs}}
+
+    def _overrides(self) -> Overrides:
+        """What learned scales change in this run (nothing without learn_scales)."""
+        if self.learned is None:
+            return {}, {}
+        biases = [n for n in self.learned.groups.biases if n in self.shadows]
+        if self.simulate:
+            return simulation_overrides(self.learned, self.graph, {n: self.params[_key(n)] for n in biases})
+        return exact_overrides(self.learned, self.graph, self._reals(biases))
+
+    def _reals(self, names: Iterable[str]) -> dict[str, np.ndarray]:
+        return {n: self.params[_key(n)].detach().cpu().numpy().astype(np.float64) for n in names}
 
     def _constant_value(self, name: str) -> torch.Tensor:
         shadow = self.shadows.get(name)
@@ -204,6 +241,8 @@ class GraphModule(nn.Module):
                 else:
                     array = self.params[_key(name)].detach().cpu().numpy().astype(value.dtype.numpy(), copy=True)
                 graph.set_constant(name, array)
+            if self.learned is not None:
+                self.learned.write_back(graph, self._reals(n for n in self.learned.groups.biases if n in self.shadows))
         verify(graph)
         return graph
 

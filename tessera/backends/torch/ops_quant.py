@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import torch
 
 from tessera.backends.torch import ops_quant_nn
-from tessera.backends.torch.fake_quant import codes, simulate_mbqm, simulate_stage
+from tessera.backends.torch.fake_quant import codes, learned_stage, real_multiplier, simulate_mbqm, simulate_stage
 from tessera.backends.torch.fixed_point import mbqm, requantize
 from tessera.backends.torch.kernel import Call, TorchOp, op, out_dtype
 from tessera.backends.torch.ste import round_ste
@@ -63,6 +63,9 @@ def _dequantize_linear(x: Ts, c: Call) -> list[torch.Tensor]:
 
 def _requantize(x: Ts, c: Call) -> list[torch.Tensor]:
     a = c.attrs
+    if c.simulate and c.scales is not None:
+        centered = codes(x[0]) - a["x_zero_point"]
+        return [learned_stage(centered, a, real_multiplier(c.scales, a, centered, None))]
     if c.simulate:
         return [simulate_stage(codes(x[0]) - a["x_zero_point"], a)]
     return [requantize(x[0].to(torch.int64) - a["x_zero_point"], a)]
@@ -72,6 +75,10 @@ def _qadd(x: Ts, c: Call) -> list[torch.Tensor]:
     """TFLite ADD: both operands to a common scale with `left_shift` bits of headroom, summed in
     int32 and requantized."""
     a = c.attrs
+    if c.simulate and c.scales is not None:  # learned scales: the real rescale of each operand
+        s = c.scales
+        terms = [(codes(t) - a[f"{p}_zero_point"]).to(torch.float64) * s[f"{p}_scale"] for t, p in zip(x, "ab")]
+        return [learned_stage(terms[0] + terms[1], a, 1.0 / s["y_scale"])]
     if c.simulate:
         sim = [(codes(t) - a[f"{p}_zero_point"]) * 2.0 ** a["left_shift"] for t, p in zip(x, "ab")]
         scaled = [simulate_mbqm(t, [a[f"{p}_multiplier"]], [a[f"{p}_shift"]]) for t, p in zip(sim, "ab")]
@@ -87,6 +94,8 @@ def _qmul(x: Ts, c: Call) -> list[torch.Tensor]:
     a = c.attrs
     if c.simulate:
         product = (codes(x[0]) - a["a_zero_point"]) * (codes(x[1]) - a["b_zero_point"])
+        if c.scales is not None:
+            return [learned_stage(product, a, real_multiplier(c.scales, a, product, None))]
         return [simulate_stage(product, a)]
     product = (x[0].to(torch.int64) - a["a_zero_point"]) * (x[1].to(torch.int64) - a["b_zero_point"])
     return [requantize(product, a)]

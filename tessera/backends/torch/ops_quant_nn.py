@@ -16,7 +16,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from tessera.backends.torch.fake_quant import codes, simulate_stage, weighted_shadow
+from tessera.backends.torch.fake_quant import (
+    codes,
+    learned_stage,
+    real_multiplier,
+    simulate_stage,
+    weighted_shadow,
+)
 from tessera.backends.torch.fixed_point import requantize
 from tessera.backends.torch.kernel import Call, TorchOp, op
 from tessera.backends.torch.ste import round_half_away_ste
@@ -65,6 +71,8 @@ def _finish(product: torch.Tensor, x: Ts, c: Call, axis: int | None) -> list[tor
     bias = _bias(x, c, acc, axis) if axis is not None else None
     if bias is not None:
         acc = acc + bias
+    if c.simulate and c.scales is not None:
+        return [learned_stage(acc, c.attrs, real_multiplier(c.scales, c.attrs, acc, axis))]
     if c.simulate:
         return [simulate_stage(acc, c.attrs, axis)]
     return [requantize(acc, c.attrs, axis)]

@@ -35,7 +35,7 @@ Rule = Callable[[Lowering, Node], str | None]
 ADD_LEFT_SHIFT = 20
 
 
-def _multipliers(reals: np.ndarray | float) -> tuple[tuple[int, ...], tuple[int, ...]]:
+def multipliers(reals: np.ndarray | float) -> tuple[tuple[int, ...], tuple[int, ...]]:
     pairs = [quantize_multiplier(float(r)) for r in np.atleast_1d(reals)]
     return tuple(m for m, _ in pairs), tuple(s for _, s in pairs)
 
@@ -80,7 +80,7 @@ def _emit(
 
 
 def _output_stage(py: QParams, reals: np.ndarray | float, lo: float, hi: float) -> dict:
-    mult, shift = _multipliers(reals)
+    mult, shift = multipliers(reals)
     act_min, act_max = activation_bounds(py, lo, hi)
     return {
         "y_scale": py.scale,
@@ -230,10 +230,10 @@ def _two_operand(
     return None
 
 
-def _add_stage(pa: QParams, pb: QParams, py: QParams) -> dict:
+def add_stage(pa: QParams, pb: QParams, py: QParams) -> dict:
     twice_max = 2.0 * max(pa.scale, pb.scale)
-    (am,), (ash,) = _multipliers(np.array([pa.scale / twice_max]))
-    (bm,), (bsh,) = _multipliers(np.array([pb.scale / twice_max]))
+    (am,), (ash,) = multipliers(np.array([pa.scale / twice_max]))
+    (bm,), (bsh,) = multipliers(np.array([pb.scale / twice_max]))
     stage = _output_stage(py, np.array([twice_max / ((1 << ADD_LEFT_SHIFT) * py.scale)]), -np.inf, np.inf)
     return {
         "a_multiplier": am,
@@ -246,7 +246,7 @@ def _add_stage(pa: QParams, pb: QParams, py: QParams) -> dict:
 
 
 def add(lw: Lowering, node: Node) -> str | None:
-    return _two_operand(lw, node, QAdd, _add_stage, fuse=True)
+    return _two_operand(lw, node, QAdd, add_stage, fuse=True)
 
 
 def sum_(lw: Lowering, node: Node) -> str | None:
@@ -331,7 +331,7 @@ def concat(lw: Lowering, node: Node) -> str | None:
     for v in node.inputs:
         q, p = lw.int8_of(v)
         if p != py:
-            (m,), (s,) = _multipliers(np.array([p.scale / py.scale]))
+            (m,), (s,) = multipliers(np.array([p.scale / py.scale]))
             attrs = {
                 "x_scale": p.scale,
                 "x_zero_point": p.zero_point,
