@@ -24,6 +24,7 @@ MUTATORS = {
     "replace_all_uses",
     "replace_input",
     "replace_output",
+    "set_attrs",
     "set_constant",
     "set_input",
 }

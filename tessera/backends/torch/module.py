@@ -24,7 +24,7 @@ from torch import nn
 from tessera.backends.torch.kernel import Call, Shadow, TorchOp, torch_dtype
 from tessera.backends.torch.scale_groups import scale_groups
 from tessera.backends.torch.scales import LearnedScales, Overrides, exact_overrides, simulation_overrides
-from tessera.backends.torch.table import kernel_for
+from tessera.backends.torch.table import TABLE, kernel_for
 from tessera.errors import ArgumentError
 from tessera.ir.graph import Graph, Node, Value
 from tessera.ir.verifier import verify
@@ -62,10 +62,10 @@ class GraphModule(nn.Module):
         self.consts: dict[str, torch.Tensor] = {}
         self.shadows: dict[str, Shadow] = {}
         self._steps = _plan(graph)
-        chosen = _choose_trainable(graph, self._steps, trainable)
+        chosen = _choose_trainable(graph, trainable)
         for name, value in graph.constants.items():
             data = np.asarray(value.data)
-            shadow = _shadow_for(value, self._steps)
+            shadow = _shadow_for(value)
             if shadow is not None:
                 self.shadows[name] = shadow
                 self.params[_key(name)] = nn.Parameter(torch.from_numpy(np.array(shadow.real, dtype=np.float32)))
@@ -275,12 +275,12 @@ def _plan(graph: Graph) -> list[_Step]:
     return steps
 
 
-def _choose_trainable(graph: Graph, steps: list[_Step], trainable: Trainable) -> set[str]:
+def _choose_trainable(graph: Graph, trainable: Trainable) -> set[str]:
     """The float constants that become parameters: the weights by default (more than one element,
     read only by differentiable ops at positions that are not frozen), or the user's choice."""
     floats = {n for n, v in graph.constants.items() if v.dtype.is_float}
     if trainable is None:
-        return {n for n in floats if graph.constants[n].type.numel > 1 and _is_weight(graph.constants[n], steps)}
+        return {n for n in floats if graph.constants[n].type.numel > 1 and _is_weight(graph.constants[n])}
     if callable(trainable):
         return {n for n in floats if trainable(graph.constants[n])}
     chosen = set(trainable)
@@ -292,22 +292,21 @@ def _choose_trainable(graph: Graph, steps: list[_Step], trainable: Trainable) ->
     return chosen
 
 
-def _is_weight(value: Value, steps: list[_Step]) -> bool:
-    kernels = {s.node.name: s.kernel for s in steps}
+def _is_weight(value: Value) -> bool:
     for user in value.users:
-        kernel = kernels[user.name]
+        kernel = TABLE[user.op]
         positions = [i for i, v in enumerate(user.inputs) if v is value]
         if kernel.no_grad or any(i in kernel.frozen for i in positions):
             return False
     return bool(value.users)
 
 
-def _shadow_for(value: Value, steps: list[_Step]) -> Shadow | None:
+def _shadow_for(value: Value) -> Shadow | None:
     """The float shadow of an integer constant, when the op reading it trains it (int8 weights)."""
     if value.dtype.is_float or len(value.users) != 1:
         return None
     user = value.users[0]
-    kernel = next(s.kernel for s in steps if s.node is user)
+    kernel = TABLE[user.op]
     if kernel.shadow is None:
         return None
     return kernel.shadow(user, user.inputs.index(value), np.asarray(value.data))
