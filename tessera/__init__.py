@@ -16,15 +16,18 @@ __version__ = "0.1.0"
 def __getattr__(name: str) -> object:
     """`tessera.to_torch` and `tessera.FinetuneOptions` import PyTorch only when used (it is an
     optional dependency)."""
-    if name == "to_torch":
-        from tessera.backends.torch import to_torch
+    if name not in ("to_torch", "FinetuneOptions"):
+        raise AttributeError(f"module 'tessera' has no attribute {name!r}")
+    try:
+        if name == "to_torch":
+            from tessera.backends.torch import to_torch
 
-        return to_torch
-    if name == "FinetuneOptions":
+            return to_torch
         from tessera.train import FinetuneOptions
 
         return FinetuneOptions
-    raise AttributeError(f"module 'tessera' has no attribute {name!r}")
+    except ImportError as err:
+        raise TesseraError(f"tessera.{name} runs on PyTorch: pip install 'tessera[train]' ({err})") from None
 
 
 __all__ = [

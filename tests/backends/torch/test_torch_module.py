@@ -104,3 +104,15 @@ def test_importing_tessera_does_not_import_torch():
     code = "import sys, tessera; assert 'torch' not in sys.modules; tessera.FinetuneOptions; print('ok')"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "ok"
+
+
+def test_without_torch_the_error_says_how_to_install():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['torch'] = None; import tessera\n"
+        "try:\n    tessera.to_torch\nexcept tessera.TesseraError as err:\n    print(err)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "pip install 'tessera[train]'" in out.stdout
