@@ -1,5 +1,5 @@
 """PackBits and BinaryConv (ai.tessera): the bit layout, BinaryConv(PackBits(x), PackBits(W)) equal bit
-for bit to the float formulation, shape errors, MACs, and the ONNX export / import round trip."""
+for bit to the float formulation, shape errors, MACs, and the ONNX export / import and IR text round trips."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _text_check import assert_text_reads_back
 
 from tessera.errors import ShapeError
 from tessera.frontends.onnx_export import export_onnx
@@ -164,3 +165,4 @@ def test_onnx_export_import_round_trip() -> None:
     (want,) = execute(graph, {"x": x}).values()
     (got,) = execute(back, {"x": x}).values()
     assert got.tobytes() == want.tobytes() == float_formulation(x, w, attrs).tobytes()
+    assert_text_reads_back(back)
