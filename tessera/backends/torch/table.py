@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from tessera.backends.torch import (
     ops_activation,
+    ops_binary,
     ops_cast,
     ops_index,
     ops_logic,
@@ -26,7 +27,7 @@ from tessera.ir.ops.base import Op
 
 FAMILIES = (
     *(ops_math, ops_unary, ops_activation, ops_cast, ops_nn, ops_pool),
-    *(ops_norm, ops_reduce, ops_tensor, ops_index, ops_logic, ops_quant),
+    *(ops_norm, ops_reduce, ops_tensor, ops_index, ops_logic, ops_quant, ops_binary),
 )
 
 

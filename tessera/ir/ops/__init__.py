@@ -6,6 +6,7 @@ ONNX name with `lookup("Conv")`.
 
 from tessera.ir.ops import (  # noqa: F401  (imported to register their ops)
     activation,
+    binary,
     bitwise,
     cast,
     clip,
