@@ -16,7 +16,7 @@ import numpy as np
 from tessera import api, cli_passes, cli_train
 from tessera.cli_targets import add_target_arguments, add_targets_command, target_options
 from tessera.errors import TesseraError
-from tessera.files import output_file, write_file
+from tessera.files import output_file, read_npz, write_file
 from tessera.ir.graph import Graph
 from tessera.ir.summary import summarize
 from tessera.models_zoo.zoo_cli import add_zoo_commands
@@ -177,11 +177,7 @@ def _run(args: argparse.Namespace) -> None:
     graph = _load(args)
     save = _save_path(args.save, graph.name) if args.save else None  # checked before the run
     if args.inputs:
-        try:
-            with np.load(args.inputs, allow_pickle=False) as data:
-                feeds = {k: data[k] for k in data.files}
-        except (OSError, ValueError) as err:
-            raise TesseraError(f"--inputs {args.inputs}: cannot read it as .npz ({err})") from None
+        feeds = read_npz(args.inputs, "--inputs")
     else:
         feeds = random_inputs(graph, args.seed)
     outputs = api.run(graph, feeds)
@@ -246,11 +242,7 @@ def _compile(args: argparse.Namespace) -> None:
 
 def load_calibration(path: Path) -> list[dict[str, np.ndarray]]:
     """An .npz of calibration inputs -> one dict per sample (axis 0 of every array indexes samples)."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-    except (OSError, ValueError) as err:
-        raise TesseraError(f"--calibration {path}: cannot read it as .npz ({err})") from None
+    arrays = read_npz(path, "--calibration")
     counts = {k: a.shape[0] if a.ndim else 0 for k, a in arrays.items()}
     if not arrays or len(set(counts.values())) != 1 or 0 in counts.values():
         raise TesseraError(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tessera import api
 from tessera.errors import TesseraError
-from tessera.files import output_file, write_file
+from tessera.files import output_file, read_npz, write_file
 from tessera.ir.graph import Graph
 
 
@@ -27,7 +27,12 @@ def add_finetune_arguments(c: argparse.ArgumentParser) -> None:
     c.add_argument("--epochs", type=int, default=1, help="passes over the data (default 1)")
     c.add_argument("--lr", type=float, default=1e-3, help="learning rate (default 1e-3)")
     c.add_argument("--batch-size", type=int, default=32, help="examples per step (default 32)")
-    c.add_argument("--loss", choices=["task", "distill"], help="default: task with targets, distill with --teacher")
+    c.add_argument(
+        "--loss",
+        choices=["task", "distill"],
+        default="task",
+        help="task (default; distill when --data has no targets and --teacher is given)",
+    )
     c.add_argument("--optimizer", choices=["adam", "adamw", "sgd"], default="adam", help="default adam")
     c.add_argument("--seed", type=int, default=0, help="seed of the run (default 0)")
     c.add_argument(
@@ -45,10 +50,9 @@ def finetune_command(args: argparse.Namespace, graph: Graph) -> None:
     report_path = output_file(args.report, "finetune.html", "--report") if args.report else None
     if report_path is not None and report_path.suffix not in (".html", ".json"):
         raise TesseraError(f"--report {args.report}: give a .html or .json file name")
-    data = _npz(args.data, "--data")
-    eval_data = _npz(args.eval_data, "--eval-data") if args.eval_data else None
+    data = read_npz(args.data, "--data")
+    eval_data = read_npz(args.eval_data, "--eval-data") if args.eval_data else None
     teacher = api.load(args.teacher) if args.teacher else None
-    loss = args.loss or ("distill" if teacher is not None and "target" not in data else "task")
     result = api.finetune(
         graph,
         data,
@@ -57,7 +61,7 @@ def finetune_command(args: argparse.Namespace, graph: Graph) -> None:
         epochs=args.epochs,
         lr=args.lr,
         batch_size=args.batch_size,
-        loss=loss,
+        loss=args.loss,
         optimizer=args.optimizer,
         seed=args.seed,
         learn_scales=args.learn_scales,
@@ -72,15 +76,3 @@ def finetune_command(args: argparse.Namespace, graph: Graph) -> None:
         print(json.dumps({**report.to_dict(), "out": str(out)}, indent=2))
     else:
         print(report.render_text() + f"\nwrote {out}" + (f"\nwrote {report_path}" if report_path else ""))
-
-
-def _npz(path: Path, what: str) -> dict:  # type: ignore[type-arg]
-    import numpy as np
-
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            return {k: archive[k] for k in archive.files}
-    except OSError as err:
-        raise TesseraError(f"{what} {path}: cannot read it ({err.strerror or err})") from None
-    except ValueError:
-        raise TesseraError(f"{what} {path}: not an .npz of arrays (np.savez(path, input=..., target=...))") from None

@@ -1,5 +1,6 @@
 """Where a single output file goes, and writing it whole. Used by every option that writes one file
-(`tessera zoo export -o`, `tessera run --save`) and by `tessera.zoo.export_onnx(model, path)`.
+(`tessera zoo export -o`, `tessera run --save`) and by `tessera.zoo.export_onnx(model, path)`; and
+reading the .npz files the command line takes (`read_npz`).
 
 The rule, the same everywhere: a path naming an existing folder, or ending in `/`, means "write the
 default file name inside it"; missing parent folders are created (as `compile -o` does); anything that
@@ -12,7 +13,23 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from tessera.errors import TesseraError
+
+
+def read_npz(path: str | os.PathLike[str], what: str) -> dict[str, np.ndarray]:
+    """The arrays of an .npz, keyed by name; never unpickled (an archive of objects is refused).
+    `what` names the option in messages, e.g. "--inputs"."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return {k: archive[k] for k in archive.files}
+    except OSError as err:
+        raise TesseraError(f"{what} {path}: cannot read it ({err.strerror or err})") from None
+    except ValueError:
+        raise TesseraError(
+            f"{what} {path}: not an .npz of arrays; write one with np.savez(path, name=array, ...)"
+        ) from None
 
 
 def output_file(path: str | os.PathLike[str], default_name: str, what: str) -> Path:

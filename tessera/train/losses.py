@@ -14,9 +14,11 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from tessera.backends.torch.scale_groups import PASSTHROUGH
 from tessera.errors import ArgumentError
 from tessera.ir.graph import Graph, Value
 from tessera.ir.ops import quantized, quantized_eltwise
+from tessera.ir.ops.tensor import Concat
 
 _EPS = 1e-12
 QParams = tuple[float, int]
@@ -49,12 +51,9 @@ def qparams_of(graph: Graph, value: Value) -> QParams | None:
     if node.op is quantized.QuantizeLinear and all(v.is_constant and v.type.numel == 1 for v in node.inputs[1:]):
         zero = int(node.inputs[2].data.reshape(())) if len(node.inputs) == 3 else 0  # type: ignore[union-attr]
         return float(node.inputs[1].data.reshape(())), zero  # type: ignore[union-attr]
-    if node.inputs and node.inputs[0].dtype == value.dtype and not node.op.domain and node.op.name in _MOVES:
-        return qparams_of(graph, node.inputs[0])  # data movement keeps the quantization
+    if node.inputs and node.inputs[0].dtype == value.dtype and node.op in (*PASSTHROUGH, Concat):
+        return qparams_of(graph, node.inputs[0])  # ops that move codes keep the quantization
     return None
-
-
-_MOVES = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "MaxPool", "Concat", "Slice", "Identity"}
 
 
 def real(tensor: torch.Tensor, qparams: LiveQParams | None) -> torch.Tensor:

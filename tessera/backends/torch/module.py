@@ -59,7 +59,6 @@ class GraphModule(nn.Module):
         self.graph = graph
         self.simulate = simulate  # int8 ops: float simulation (trainable) instead of exact integers
         self.params = nn.ParameterDict()
-        self.consts: dict[str, torch.Tensor] = {}
         self.shadows: dict[str, Shadow] = {}
         self._steps = _plan(graph)
         chosen = _choose_trainable(graph, trainable)
@@ -73,7 +72,6 @@ class GraphModule(nn.Module):
                 self.params[_key(name)] = nn.Parameter(torch.from_numpy(np.array(data)))
             else:
                 self.register_buffer(_key(name), torch.from_numpy(np.array(data)), persistent=True)
-                self.consts[name] = getattr(self, _key(name))
         self.learned: LearnedScales | None = None
         if learn_scales:
             groups = scale_groups(graph)
