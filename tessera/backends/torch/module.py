@@ -25,7 +25,7 @@ from tessera.backends.torch.kernel import Call, Shadow, TorchOp, torch_dtype
 from tessera.backends.torch.scale_groups import scale_groups
 from tessera.backends.torch.scales import LearnedScales, Overrides, exact_overrides, simulation_overrides
 from tessera.backends.torch.table import TABLE, kernel_for
-from tessera.errors import ArgumentError
+from tessera.errors import ArgumentError, ExecutionError, TesseraError
 from tessera.ir.graph import Graph, Node, Value
 from tessera.ir.verifier import verify
 
@@ -139,7 +139,7 @@ class GraphModule(nn.Module):
             call = step.simulated if simulate else step.exact
             if step.node.name in overrides[1]:
                 call = dataclasses.replace(call, **overrides[1][step.node.name])
-            results = step.kernel.fn([env[n] for n in step.inputs], call)
+            results = _call(step, [env[n] for n in step.inputs], call, self.graph.name)
             env.update(zip(step.outputs, results))
             kept.update((n, r) for n, r in zip(step.outputs, results) if n in keep)
             for name in step.release:
@@ -243,6 +243,19 @@ class GraphModule(nn.Module):
                 self.learned.write_back(graph, self._reals(n for n in self.learned.groups.biases if n in self.shadows))
         verify(graph)
         return graph
+
+
+def _call(step: _Step, args: list[torch.Tensor], call: Call, graph: str) -> list[torch.Tensor]:
+    """One kernel; torch's own failure (an index out of range, ...) comes back naming the node."""
+    try:
+        return step.kernel.fn(args, call)
+    except TesseraError:
+        raise
+    except Exception as err:
+        raise ExecutionError(
+            f"graph {graph!r}: node {step.node.name!r} ({step.node.op.name}) failed in torch: "
+            f"{type(err).__name__}: {err}"
+        ) from err
 
 
 def _plan(graph: Graph) -> list[_Step]:

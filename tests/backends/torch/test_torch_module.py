@@ -8,7 +8,9 @@ import pytest
 from conftest import TORCH, chain_graph, require
 
 import tessera
-from tessera.errors import ArgumentError, VerificationError
+from tessera.errors import ArgumentError, ExecutionError, VerificationError
+from tessera.ir import DType, TensorType
+from tessera.ir.ops import lookup
 
 torch = require("torch", TORCH)
 
@@ -116,3 +118,12 @@ def test_without_torch_the_error_says_how_to_install():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "pip install 'tessera[train]'" in out.stdout
+
+
+def test_a_failing_kernel_names_its_node():
+    g = tessera.Graph("gather")
+    data = g.add_constant("data", np.arange(6, dtype=np.float32).reshape(3, 2))
+    index = g.add_input("i", TensorType(DType.INT64, (2,)))
+    g.outputs.append(g.add_node(lookup("Gather"), [data, index], {"axis": 0}, name="pick").output)
+    with pytest.raises(ExecutionError, match=r"node 'pick' \(Gather\) failed in torch"):
+        tessera.to_torch(g)(i=np.array([0, 7]))
