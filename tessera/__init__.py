@@ -7,6 +7,7 @@ result = tessera.compile("model.onnx", target="reference", out_dir="build")
 
 from tessera import zoo
 from tessera.api import CompileResult, QuantizeResult, compile, export_onnx, finetune, load, quantize, run
+from tessera.api_binarize import BinarizeResult, binarize
 from tessera.errors import TesseraError
 from tessera.ir.graph import Graph
 
@@ -31,12 +32,14 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "BinarizeResult",
     "CompileResult",
     "FinetuneOptions",
     "Graph",
     "QuantizeResult",
     "TesseraError",
     "__version__",
+    "binarize",
     "compile",
     "export_onnx",
     "finetune",

@@ -1,6 +1,7 @@
 """Graph passes: the pass interface, the registry, and the passes (imported here to register)."""
 
 from tessera.passes import (
+    binarize,  # noqa: F401  (registers binarize, pack-binary)
     canonicalize,  # noqa: F401  (imported to register its passes)
     memory,  # noqa: F401  (registers memory-schedule, memory-plan)
     quantize,  # noqa: F401  (registers quantize-int8)

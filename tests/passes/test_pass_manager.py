@@ -97,7 +97,7 @@ def test_registry() -> None:
     assert set(DEFAULT_PIPELINE) <= set(available_passes())
     assert get_pass("fold-constants", max_bytes=10).max_bytes == 10
     assert get_pass("fold-constants").options() == {"max_bytes": 64 << 20}
-    with pytest.raises(PassError, match="unknown pass 'nope'; available passes: canonicalize, dce"):
+    with pytest.raises(PassError, match="unknown pass 'nope'; available passes: binarize, canonicalize, dce"):
         get_pass("nope")
     with pytest.raises(PassError, match="no option"):
         get_pass("dce", level=3)

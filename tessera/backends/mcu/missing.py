@@ -75,6 +75,7 @@ MISSING: dict[type[Op], str] = {
     **_lacks("only Softmax has a kernel", softmax.Hardmax, softmax.LogSoftmax),
     pooling.LRN: "no local-response-normalization kernel",
     clip.PRelu: "no kernel for a per-channel slope; LeakyRelu (one slope) has one",
+    binary.BinarySign: "the float form the binarize pass trains; run pack-binary, which turns it into PackBits",
     pad.Pad: "no standalone padding kernel (convolutions and pools pad inside their kernels)",
     **_lacks("no interpolation kernel", resize.Resize, resize.Upsample),
     **_lacks(

@@ -1,4 +1,5 @@
-"""Torch kernels of the bit-packed binary ops (binary.py: PackBits, BinaryConv), exact as the reference.
+"""Torch kernels of the binary ops (binary.py), exact as the reference. BinarySign trains with the clipped
+straight-through estimator (gradient 1 where |x| <= 1).
 
 BinaryConv unpacks both operands to +-1 in float64 and convolves them with zero padding: every partial
 sum is an integer far below 2^53, so the dot equals the reference's popcount dot exactly, whatever the
@@ -16,6 +17,7 @@ import torch.nn.functional as F
 
 from tessera.backends.torch.kernel import Call, TorchOp, op
 from tessera.backends.torch.ops_nn import pad_window
+from tessera.backends.torch.ste import binary_sign_ste
 from tessera.ir.ops import binary
 from tessera.ir.ops.base import Op
 
@@ -71,6 +73,7 @@ _PACKED = (
 )
 
 KERNELS: dict[type[Op], TorchOp] = {
+    binary.BinarySign: op(lambda x, c: [binary_sign_ste(x[0])]),
     binary.PackBits: op(_pack_bits, no_grad=_PACKED.replace("its operands are", "its result is")),
     binary.BinaryConv: op(_binary_conv, no_grad=_PACKED),
 }

@@ -22,6 +22,13 @@ def sign_ste(x: torch.Tensor) -> torch.Tensor:
     return clipped + (torch.sign(x) - clipped).detach()
 
 
+def binary_sign_ste(x: torch.Tensor) -> torch.Tensor:
+    """-1 where x < 0 else +1 forward (so s(0) = +1, unlike sign); the clipped STE's gradient."""
+    clipped = torch.clamp(x, -1.0, 1.0)
+    step = torch.where(x < 0, -1.0, 1.0).to(x.dtype)
+    return clipped + (step - clipped).detach()
+
+
 def fake_quantize(
     x: torch.Tensor, scale: torch.Tensor | float, zero_point: float, qmin: float, qmax: float
 ) -> torch.Tensor:

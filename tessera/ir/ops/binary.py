@@ -1,9 +1,10 @@
-"""Bit-packed binary ops (domain ai.tessera): PackBits and BinaryConv.
+"""Binary ops (domain ai.tessera): BinarySign, and the bit-packed PackBits and BinaryConv.
 
 Binarization maps a value v to s(v) = -1 if v < 0 else +1 (so s(0) = s(-0.0) = +1 and s(NaN) = +1;
-this is not ONNX Sign, whose sign(0) is 0). PackBits stores s along the channel axis, 32 channels per
-uint32 word: bit b of word j is 1 iff channel 32*j + b is -1; the channels past C in the last word are
-0 bits. BinaryConv convolves two packed operands with the popcount identity
+this is not ONNX Sign, whose sign(0) is 0). BinarySign computes s in float (the form the binarize pass
+trains, with a straight-through gradient in the torch backend); PackBits stores s along the channel
+axis, 32 channels per uint32 word: bit b of word j is 1 iff channel 32*j + b is -1; the channels past C
+in the last word are 0 bits. BinaryConv convolves two packed operands with the popcount identity
 dot(a, w) = K - 2 * popcount(a XOR w) over K valid channels, zero padding (taps outside the image
 contribute 0), then one float32 multiply and one float32 add per output:
 
@@ -29,6 +30,7 @@ from tessera.ir.dtypes import DType
 from tessera.ir.ops._spatial import WINDOW_ATTRS, Window, array_type, window
 from tessera.ir.ops._util import FLOATS, require_dtype
 from tessera.ir.ops.base import Attr, Attrs, Op, register
+from tessera.ir.traits import Elementwise
 from tessera.ir.types import TensorType
 
 TESSERA = "ai.tessera"
@@ -46,6 +48,26 @@ def channel_mask(channels: int) -> np.ndarray:
     if channels % WORD_BITS:
         mask[-1] = (1 << (channels % WORD_BITS)) - 1
     return mask
+
+
+@register
+class BinarySign(Op):
+    """s(x) = -1 where x < 0, else +1 (0, -0.0 and NaN give +1), in x's float type."""
+
+    name = "BinarySign"
+    domain = TESSERA
+    traits = frozenset({Elementwise})
+    min_inputs, max_inputs = 1, 1
+
+    @classmethod
+    def infer(cls, inputs: Sequence[TensorType], attrs: Attrs) -> list[TensorType]:
+        require_dtype(inputs[0], FLOATS, "BinarySign input")
+        return [inputs[0]]
+
+    @classmethod
+    def compute(cls, inputs: Sequence[np.ndarray], attrs: Attrs) -> list[np.ndarray]:
+        x = inputs[0]
+        return [np.where(x < 0, -1.0, 1.0).astype(x.dtype)]
 
 
 @register

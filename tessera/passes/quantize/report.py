@@ -132,7 +132,7 @@ def measure(
         )
         for x in layers
     ]
-    return layer_errors, [_output_error(name, pairs) for name, pairs in outs.items()]
+    return layer_errors, [output_error(name, pairs) for name, pairs in outs.items()]
 
 
 def quantize_inputs(graph: Graph, sample: Sample) -> dict[str, np.ndarray]:
@@ -154,7 +154,7 @@ def dequantize(q: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
     return (q.astype(np.float32) - np.float32(zero_point)) * np.float32(scale)
 
 
-def _output_error(name: str, pairs: list[tuple[np.ndarray, np.ndarray]]) -> OutputError:
+def output_error(name: str, pairs: list[tuple[np.ndarray, np.ndarray]]) -> OutputError:
     ref = np.concatenate([r.astype(np.float64).reshape(-1) for r, _ in pairs])
     got = np.concatenate([g.astype(np.float64).reshape(-1) for _, g in pairs])
     err = np.abs(ref - got)

@@ -1,4 +1,4 @@
-"""Torch kernels of PackBits and BinaryConv: bit for bit as the reference executor (with a vmap batch),
+"""Torch kernels of BinarySign, PackBits and BinaryConv: bit for bit as the reference executor (with a vmap batch),
 alone and chained; both have no gradient and the packed weights stay buffers."""
 
 from __future__ import annotations
@@ -7,11 +7,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+import torch
 
 from tessera.backends.torch import to_torch
+from tessera.backends.torch.kernel import Call
 from tessera.ir.dtypes import DType
 from tessera.ir.graph import Graph
-from tessera.ir.ops.binary import BinaryConv, PackBits
+from tessera.ir.ops.binary import BinaryConv, BinarySign, PackBits
 from tessera.ir.types import TensorType
 from tests.backends.torch._check import TABLE, check_matches_reference, one_node
 
@@ -87,3 +89,19 @@ def test_pack_then_binary_conv_under_vmap_and_no_gradients() -> None:
     for op in (PackBits, BinaryConv):
         reason = TABLE[op].no_grad
         assert reason is not None and "bit-packed" in reason and "straight-through" in reason
+
+
+def test_binary_sign_is_exact_with_the_clipped_straight_through_gradient() -> None:
+    x = _signed(np.random.default_rng(5), (2, 7, 5)) * 2
+    graph = one_node(BinarySign, [x])
+    check_matches_reference(graph, [x], **EXACT)
+    t = torch.tensor(x, requires_grad=True)
+    (y,) = TABLE[BinarySign].fn([t], _call(graph))
+    assert torch.equal(y, torch.where(t < 0, -1.0, 1.0))  # s(0) = s(-0.0) = +1
+    y.sum().backward()
+    assert t.grad is not None and torch.equal(t.grad, (t.abs() <= 1).to(t.dtype))
+
+
+def _call(graph: Graph) -> Call:
+    node = graph.nodes[0]
+    return Call(node.attrs, tuple(v.type for v in node.inputs), tuple(o.type for o in node.outputs), node=node.name)
