@@ -1,4 +1,4 @@
-"""The `tessera` command line: inspect, run, compile, finetune, demo, passes, zoo. Each takes --json."""
+"""The `tessera` command line: inspect, run, compile, binarize, finetune, demo, passes, zoo. Each takes --json."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from typing import Any, cast
 
 import numpy as np
 
-from tessera import api, cli_passes, cli_train
+from tessera import api, cli_binarize, cli_passes, cli_train
 from tessera.cli_targets import add_target_arguments, add_targets_command, target_options
 from tessera.errors import TesseraError
-from tessera.files import output_file, read_npz, write_file
+from tessera.files import output_file, read_npz, read_samples, write_file
 from tessera.ir.graph import Graph
 from tessera.ir.summary import summarize
 from tessera.models_zoo.zoo_cli import add_zoo_commands
@@ -104,6 +104,12 @@ def _parser() -> argparse.ArgumentParser:
     c = model_cmd("schedule", "find a low-memory node order (peak, lower bound, arena) for a model as imported")
     cli_passes.add_schedule_arguments(c)
     c.set_defaults(func=_schedule)
+
+    c = model_cmd(
+        "binarize", "binary convolutions and matmuls (XNOR, Bi-Real, SCALES), trained by distillation, bit-packed"
+    )
+    cli_binarize.add_binarize_arguments(c)
+    c.set_defaults(func=_binarize)
 
     c = model_cmd("finetune", "train a model's weights on examples, or distill it from a teacher (needs PyTorch)")
     cli_train.add_finetune_arguments(c)
@@ -224,9 +230,11 @@ def _compile(args: argparse.Namespace) -> None:
         passes = list(api.DEFAULT_PIPELINE if passes is None else passes)
         if "quantize-int8" not in passes:  # named in --passes: passes after it (patch-based) see int8
             passes.append("quantize-int8")
-        calibration = load_calibration(args.calibration)
+        calibration = read_samples(args.calibration, "--calibration")
     elif args.calibration is not None:
-        raise TesseraError("--calibration is only used with --quantize int8")
+        if not {"binarize", "quantize-int8"} & set(passes or ()):
+            raise TesseraError("--calibration is only used with --quantize int8, or --passes naming binarize")
+        calibration = read_samples(args.calibration, "--calibration")
     if args.pass_option:
         passes = cli_passes.configured_passes(api.DEFAULT_PIPELINE if passes is None else passes, args.pass_option)
     result = api.compile(
@@ -240,21 +248,12 @@ def _compile(args: argparse.Namespace) -> None:
     _emit(args, result.to_dict(), result.render_text())
 
 
-def load_calibration(path: Path) -> list[dict[str, np.ndarray]]:
-    """An .npz of calibration inputs -> one dict per sample (axis 0 of every array indexes samples)."""
-    arrays = read_npz(path, "--calibration")
-    counts = {k: a.shape[0] if a.ndim else 0 for k, a in arrays.items()}
-    if not arrays or len(set(counts.values())) != 1 or 0 in counts.values():
-        raise TesseraError(
-            f"--calibration {path}: needs arrays keyed by input name, each (N, *input shape) with the same N "
-            "samples stacked on a new first axis, "
-            f"got {counts or 'no arrays'}"
-        )
-    return [{k: a[i] for k, a in arrays.items()} for i in range(next(iter(counts.values())))]
-
-
 def _schedule(args: argparse.Namespace) -> None:
     cli_passes.schedule_command(args, _load(args))
+
+
+def _binarize(args: argparse.Namespace) -> None:
+    cli_binarize.binarize_command(args, _load(args))
 
 
 def _finetune(args: argparse.Namespace) -> None:

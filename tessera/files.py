@@ -1,6 +1,6 @@
 """Where a single output file goes, and writing it whole. Used by every option that writes one file
 (`tessera zoo export -o`, `tessera run --save`) and by `tessera.zoo.export_onnx(model, path)`; and
-reading the .npz files the command line takes (`read_npz`).
+reading the .npz files the command line takes (`read_npz`, `read_samples`).
 
 The rule, the same everywhere: a path naming an existing folder, or ending in `/`, means "write the
 default file name inside it"; missing parent folders are created (as `compile -o` does); anything that
@@ -30,6 +30,20 @@ def read_npz(path: str | os.PathLike[str], what: str) -> dict[str, np.ndarray]:
         raise TesseraError(
             f"{what} {path}: not an .npz of arrays; write one with np.savez(path, name=array, ...)"
         ) from None
+
+
+def read_samples(path: str | os.PathLike[str], what: str) -> list[dict[str, np.ndarray]]:
+    """An .npz of input samples (calibration) -> one dict per sample (axis 0 of every array indexes
+    samples)."""
+    arrays = read_npz(path, what)
+    counts = {k: a.shape[0] if a.ndim else 0 for k, a in arrays.items()}
+    if not arrays or len(set(counts.values())) != 1 or 0 in counts.values():
+        raise TesseraError(
+            f"{what} {path}: needs arrays keyed by input name, each (N, *input shape) with the same N "
+            "samples stacked on a new first axis, "
+            f"got {counts or 'no arrays'}"
+        )
+    return [{k: a[i] for k, a in arrays.items()} for i in range(next(iter(counts.values())))]
 
 
 def output_file(path: str | os.PathLike[str], default_name: str, what: str) -> Path:

@@ -100,7 +100,7 @@ register(
         published="11.3M params (7.8M in the word embedding)",
     )
 )
-_SR = {"scale": 2, "resolution": 48}
+_SR = {"scale": 2, "resolution": 48, "blocks": 16}
 register(
     ZooSpec(
         "edsr-baseline",

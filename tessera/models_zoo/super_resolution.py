@@ -1,7 +1,8 @@
 """Single-image super-resolution: EDSR-baseline (Lim et al. 2017: 16 residual blocks of 64 channels,
 no BatchNorm, residual scale 1, pixel-shuffle upsampling, RGB mean shift) and SRResNet (Ledig et al.
 2017: 9x9 head, 16 residual blocks with BatchNorm and PReLU, pixel-shuffle x2 steps with PReLU).
-Input: (1, 3, resolution, resolution) pixels in [0, 1]; output `scale` times larger."""
+Input: (1, 3, resolution, resolution) pixels in [0, 1]; output `scale` times larger. `blocks` (default 16,
+as published) sets the residual blocks, for smaller training budgets."""
 
 from __future__ import annotations
 
@@ -45,12 +46,12 @@ def _upsampler(scale: int, act: type | None) -> list[nn.Module]:
 class EDSR(nn.Module):
     mean: Tensor
 
-    def __init__(self, scale: int) -> None:
+    def __init__(self, scale: int, blocks: int = BLOCKS) -> None:
         super().__init__()
         self.register_buffer("mean", torch.from_numpy(IMAGENET_MEAN).reshape(1, 3, 1, 1))
         self.head = nn.Conv2d(3, FEATURES, 3, padding=1)
         self.body = nn.Sequential(
-            *(ResBlock(BLOCKS) for _ in range(BLOCKS)), nn.Conv2d(FEATURES, FEATURES, 3, padding=1)
+            *(ResBlock(blocks) for _ in range(blocks)), nn.Conv2d(FEATURES, FEATURES, 3, padding=1)
         )
         self.tail = nn.Sequential(*_upsampler(scale, None), nn.Conv2d(FEATURES, 3, 3, padding=1))
 
@@ -75,11 +76,11 @@ class SRBlock(nn.Module):
 
 
 class SRResNet(nn.Module):
-    def __init__(self, scale: int) -> None:
+    def __init__(self, scale: int, blocks: int = BLOCKS) -> None:
         super().__init__()
         self.head = nn.Sequential(nn.Conv2d(3, FEATURES, 9, padding=4), nn.PReLU(FEATURES))
         self.body = nn.Sequential(
-            *(SRBlock() for _ in range(BLOCKS)),
+            *(SRBlock() for _ in range(blocks)),
             nn.Conv2d(FEATURES, FEATURES, 3, padding=1, bias=False),
             nn.BatchNorm2d(FEATURES),
         )
@@ -94,9 +95,9 @@ def _spec(resolution: int) -> tuple[InputSpec, ...]:
     return (InputSpec("image", (1, 3, resolution, resolution), "pixels"),)
 
 
-def edsr_baseline(scale: int, resolution: int) -> tuple[nn.Module, tuple[InputSpec, ...]]:
-    return EDSR(scale), _spec(resolution)
+def edsr_baseline(scale: int, resolution: int, blocks: int = BLOCKS) -> tuple[nn.Module, tuple[InputSpec, ...]]:
+    return EDSR(scale, blocks), _spec(resolution)
 
 
-def srresnet(scale: int, resolution: int) -> tuple[nn.Module, tuple[InputSpec, ...]]:
-    return SRResNet(scale), _spec(resolution)
+def srresnet(scale: int, resolution: int, blocks: int = BLOCKS) -> tuple[nn.Module, tuple[InputSpec, ...]]:
+    return SRResNet(scale, blocks), _spec(resolution)

@@ -19,14 +19,14 @@ from tessera.passes import PassManager, get_pass
 from tessera.passes.binarize import BinarizeReport, PackBinaryReport
 from tessera.passes.quantize.report import sqnr_db
 
-RNG = np.random.default_rng(0)
 SCALINGS = ("xnor", "bireal", "scales")
 
 
 def _conv(g: Graph, x, cout: int, name: str, **attrs):  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(len(g.nodes))  # the same weights every time the graph is built
     cin = x.shape[1] // attrs.get("group", 1)
-    w = g.add_constant(f"{name}_w", (RNG.standard_normal((cout, cin, 3, 3)) * 0.2).astype(np.float32))
-    b = g.add_constant(f"{name}_b", (RNG.standard_normal(cout) * 0.1).astype(np.float32))
+    w = g.add_constant(f"{name}_w", (rng.standard_normal((cout, cin, 3, 3)) * 0.2).astype(np.float32))
+    b = g.add_constant(f"{name}_b", (rng.standard_normal(cout) * 0.1).astype(np.float32))
     return g.add_node(Conv, [x, w, b], {"pads": [1, 1, 1, 1], **attrs}, name=name).output
 
 
@@ -45,13 +45,16 @@ def cnn() -> Graph:
 
 
 def mlp() -> Graph:
+    rng = np.random.default_rng(1)
     g = Graph("mlp")
     x = g.add_input("x", TensorType(DType.FLOAT32, (4, 40)))
-    w0 = g.add_constant("w0", RNG.standard_normal((40, 40)).astype(np.float32))
-    w1 = g.add_constant("w1", RNG.standard_normal((33, 40)).astype(np.float32))
-    c1 = g.add_constant("c1", RNG.standard_normal(33).astype(np.float32))
-    w2 = g.add_constant("w2", RNG.standard_normal((33, 33)).astype(np.float32))
-    w3 = g.add_constant("w3", RNG.standard_normal((33, 5)).astype(np.float32))
+    w0, w1 = (
+        g.add_constant(f"w{i}", rng.standard_normal(s).astype(np.float32)) for i, s in ((0, (40, 40)), (1, (33, 40)))
+    )
+    c1 = g.add_constant("c1", rng.standard_normal(33).astype(np.float32))
+    w2, w3 = (
+        g.add_constant(f"w{i}", rng.standard_normal(s).astype(np.float32)) for i, s in ((2, (33, 33)), (3, (33, 5)))
+    )
     y = g.add_node(MatMul, [x, w0], name="first").output
     y = g.add_node(Gemm, [y, w1, c1], {"transB": 1}, name="gemm").output
     y = g.add_node(Relu, [g.add_node(MatMul, [y, w2], name="square").output]).output
@@ -59,8 +62,9 @@ def mlp() -> Graph:
     return g
 
 
-def _inputs(g: Graph, count: int = 2) -> list[dict[str, np.ndarray]]:
-    return [{v.name: RNG.standard_normal(v.shape).astype(np.float32) for v in g.inputs} for _ in range(count)]
+def _inputs(g: Graph, count: int = 2, seed: int = 0) -> list[dict[str, np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    return [{v.name: rng.standard_normal(v.shape).astype(np.float32) for v in g.inputs} for _ in range(count)]
 
 
 def _binarize(g: Graph, **options) -> tuple[Graph, BinarizeReport]:  # type: ignore[no-untyped-def]

@@ -26,9 +26,7 @@ MISSING: dict[type[Op], str] = dict.fromkeys(
     ),
     _INT8,
 )
-MISSING[binary.BinarySign] = (
-    "the float form the binarize pass trains; run pack-binary, which turns it into PackBits"
-)
+MISSING[binary.BinarySign] = "the float form the binarize pass trains; run pack-binary, which turns it into PackBits"
 MISSING.update(
     dict.fromkeys(
         (binary.PackBits, binary.BinaryConv),
