@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from tessera.ir.ops import (
     activation,
-    binary,
     bitwise,
     clip,
     conv,
@@ -77,9 +76,4 @@ MISSING: dict[type[Op], str] = {
     clip.PRelu: "no kernel for a per-channel slope; LeakyRelu (one slope) has one",
     pad.Pad: "no standalone padding kernel (convolutions and pools pad inside their kernels)",
     **_lacks("no interpolation kernel", resize.Resize, resize.Upsample),
-    **_lacks(
-        "no bit-packed binary kernel yet: the word-level XOR + popcount C kernels come with the binarization issue",
-        binary.PackBits,
-        binary.BinaryConv,
-    ),
 }
