@@ -24,7 +24,6 @@ from typing import Any
 import numpy as np
 
 import tessera
-from tessera.backends.mcu import McuOptions, build
 from tessera.backends.reference import execute
 from tessera.ir import DType, Graph, TensorType
 from tessera.ir.ops.binary import BinaryConv, PackBits
@@ -58,8 +57,9 @@ def conv_graph(size: int, channels: int, seed: int = 0) -> Graph:
 def measure(size: int = 64, channels: int = 64) -> dict[str, Any]:
     """One profiled QEMU run: instructions per step, the outputs' check, the weights' flash bytes."""
     graph = conv_graph(size, channels)
-    result = tessera.compile(graph, target="mcu", passes=[])
-    artifact = build(result.graph, McuOptions(ram_kb=BOARD_KB, flash_kb=BOARD_KB))
+    board = {"ram_kb": BOARD_KB, "flash_kb": BOARD_KB}
+    result = tessera.compile(graph, target="mcu", passes=[], target_options=board)
+    artifact = result.artifact
     inputs = {"x": np.random.default_rng(1).standard_normal((1, channels, size, size)).astype(np.float32)}
     got, stats = artifact.run_with_stats(inputs, on="qemu", profile=True)
     want = execute(result.graph, inputs)

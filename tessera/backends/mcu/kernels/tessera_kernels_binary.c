@@ -16,11 +16,25 @@
 #include <arm_acle.h>
 #endif
 
+/* The SWAR masks, held in registers: with a mask in a register (not an immediate) the Thumb-2
+ * operand shift folds into the AND (`and r, m, v, lsr #1`), 7 instructions a word instead of 9. */
+typedef struct {
+    uint32_t m1, m2, m4;
+} tk_swar;
+
+static inline tk_swar tk_swar_masks(void) {
+    tk_swar s = {0x55555555u, 0x33333333u, 0x0F0F0F0Fu};
+#if defined(__GNUC__) && defined(__arm__)
+    __asm__("" : "+r"(s.m1), "+r"(s.m2), "+r"(s.m4)); /* opaque: the compiler keeps them in registers */
+#endif
+    return s;
+}
+
 /* The bit count of each byte of v, in that byte (0..8). */
-static inline uint32_t tk_byte_counts(uint32_t v) {
-    v = v - ((v >> 1) & 0x55555555u);                 /* 16 fields of 2 bits: 0..2 */
-    v = (v & 0x33333333u) + ((v >> 2) & 0x33333333u); /* 8 nibbles: 0..4 */
-    return (v + (v >> 4)) & 0x0F0F0F0Fu;              /* 4 bytes: 0..8 */
+static inline uint32_t tk_byte_counts(uint32_t v, tk_swar s) {
+    v = v - ((v >> 1) & s.m1);            /* 16 fields of 2 bits: 0..2 */
+    v = (v & s.m2) + ((v >> 2) & s.m2);   /* 8 nibbles: 0..4 */
+    return (v + (v >> 4)) & s.m4;         /* 4 bytes: 0..8 */
 }
 
 /* acc + the sum of the four bytes of v. */
@@ -73,9 +87,10 @@ static uint32_t tk_bconv_inside(const tk_bconv_geom *g, const uint32_t *xp, cons
                                 const int32_t *offs) {
     int32_t full = g->kh * g->kw * g->full, all = full + g->kh * g->kw * g->part;
     uint32_t pop = 0, mask = g->mask;
+    tk_swar s = tk_swar_masks();
     int32_t i = 0;
-    for (; i < full; i++) pop = tk_add_bytes(tk_byte_counts(xp[offs[i]] ^ wm[i]), pop);
-    for (; i < all; i++) pop = tk_add_bytes(tk_byte_counts((xp[offs[i]] ^ wm[i]) & mask), pop);
+    for (; i < full; i++) pop = tk_add_bytes(tk_byte_counts(xp[offs[i]] ^ wm[i], s), pop);
+    for (; i < all; i++) pop = tk_add_bytes(tk_byte_counts((xp[offs[i]] ^ wm[i]) & mask, s), pop);
     return pop;
 }
 
@@ -86,15 +101,16 @@ static int32_t tk_bconv_border(const tk_bconv_geom *g, const uint32_t *xg, const
     tk_btaps(iy0, g->h, g->kh, g->dh, &ylo, &yhi);
     tk_btaps(ix0, g->w, g->kw, g->dw, &xlo, &xhi);
     uint32_t pop = 0;
+    tk_swar s = tk_swar_masks();
     for (int32_t ky = ylo; ky < yhi; ky++) {
         for (int32_t kx = xlo; kx < xhi; kx++) {
             int32_t t = ky * g->kw + kx;
             const uint32_t *xt = xg + ((iy0 + ky * g->dh) * g->w + ix0 + kx * g->dw);
             const uint32_t *wt = wm + t * g->full;
-            for (int32_t j = 0; j < g->full; j++) pop = tk_add_bytes(tk_byte_counts(xt[j * plane] ^ wt[j]), pop);
+            for (int32_t j = 0; j < g->full; j++) pop = tk_add_bytes(tk_byte_counts(xt[j * plane] ^ wt[j], s), pop);
             if (g->part) {
                 uint32_t v = (xt[g->full * plane] ^ wm[ksize * g->full + t]) & g->mask;
-                pop = tk_add_bytes(tk_byte_counts(v), pop);
+                pop = tk_add_bytes(tk_byte_counts(v, s), pop);
             }
         }
     }
