@@ -247,6 +247,8 @@ def _literals(data: np.ndarray) -> list[str]:
         return out
     if flat.dtype == np.int64:
         return [f"{v}LL" if v != -(2**63) else "(-9223372036854775807LL - 1)" for v in flat.tolist()]
+    if flat.dtype == np.uint32:  # packed sign bits: hex shows them
+        return [f"0x{v:08X}u" for v in flat.tolist()]
     if flat.dtype == np.int32:
         return [f"{v}" if v != -(2**31) else "(-2147483647 - 1)" for v in flat.tolist()]
     return [str(v) for v in flat.astype(np.int64).tolist()]

@@ -23,6 +23,7 @@ C_TYPES = {
     DType.INT32: "int32_t",
     DType.INT64: "int64_t",
     DType.UINT8: "uint8_t",
+    DType.UINT32: "uint32_t",  # bit-packed binary words (PackBits, BinaryConv)
     DType.BOOL: "uint8_t",
 }
 

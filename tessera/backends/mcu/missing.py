@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from tessera.ir.ops import (
     activation,
-    binary,
     bitwise,
     clip,
     conv,
@@ -78,9 +77,4 @@ MISSING: dict[type[Op], str] = {
     binary.BinarySign: "the float form the binarize pass trains; run pack-binary, which turns it into PackBits",
     pad.Pad: "no standalone padding kernel (convolutions and pools pad inside their kernels)",
     **_lacks("no interpolation kernel", resize.Resize, resize.Upsample),
-    **_lacks(
-        "no bit-packed binary kernel yet: the word-level XOR + popcount C kernels come with the binarization issue",
-        binary.PackBits,
-        binary.BinaryConv,
-    ),
 }

@@ -21,6 +21,7 @@ KERNEL_FILES = (
     "tessera_kernels_int8.h",
     "tessera_kernels_int8.c",
     "tessera_kernels_nn_int8.c",
+    "tessera_kernels_binary.c",
 )
 PROJECT_FILES = ("Makefile", "main.c", "startup.c", "tessera_io.h", "tessera_io_host.c", "tessera_io_semihost.c")
 

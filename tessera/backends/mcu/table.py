@@ -14,6 +14,7 @@ from tessera.ir.dtypes import DType
 from tessera.ir.graph import Node
 from tessera.ir.ops import (
     activation,
+    binary,
     cast,
     clip,
     conv,
@@ -37,7 +38,7 @@ from tessera.ir.ops import (
 from tessera.ir.ops.base import Op, all_ops
 from tessera.passes.memory.model import InPlaceRule
 
-from . import emit_int8, emit_linalg, emit_logic, emit_tiling, emitters
+from . import emit_binary, emit_int8, emit_linalg, emit_logic, emit_tiling, emitters
 from .context import Emitter
 from .inplace import binary_rule, depthwise_rule, insert_slice_rule, quantize_rule, unary_rule, view_rule
 from .missing import MISSING
@@ -130,6 +131,9 @@ MCU_KERNELS: dict[type[Op], McuKernel] = {
     conv.Conv: McuKernel(emit_linalg.emit_conv, inplace=depthwise_rule),
     linalg.Gemm: McuKernel(emit_linalg.emit_gemm),
     linalg.MatMul: McuKernel(emit_linalg.emit_matmul),
+    # bit-packed binary (uint32 words of 32 channels' signs)
+    binary.PackBits: McuKernel(emit_binary.emit_pack_bits),
+    binary.BinaryConv: McuKernel(emit_binary.emit_binary_conv),
     # int8
     quantized_nn.QConv: McuKernel(emit_int8.emit_qconv, inplace=depthwise_rule),
     quantized_nn.QFullyConnected: McuKernel(emit_int8.emit_qfc),

@@ -72,6 +72,24 @@ void tk_conv2d_depthwise_inplace_f32(const tk_conv_geom *g, const float *x, cons
 void tk_conv2d_pointwise_f32(int32_t c, int32_t m, int32_t pixels, const float *x, const float *w,
                              const float *bias, float *out);
 
+/* ---- bit-packed binary (tessera_kernels_binary.c; ai.tessera PackBits and BinaryConv) ---- */
+/* x (n, c, inner) float -> out (n, ceil(c/32), inner) uint32: bit b of word j is x[:, 32*j + b] < 0. */
+void tk_pack_bits_f32(const float *x, uint32_t *out, int32_t n, int32_t c, int32_t inner);
+typedef struct {
+    int32_t n, words, h, w;  /* batch, input words per pixel (ceil(C/32)), input height, width */
+    int32_t m, oh, ow;       /* output channels, height, width */
+    int32_t kh, kw, sh, sw, dh, dw, ph, pw; /* kernel, strides, dilations, pads at the start */
+    int32_t group, cpg;      /* groups, channels per group */
+    int32_t full, part;      /* per tap and group: whole words, and 1 if a last partial word follows */
+    uint32_t mask;           /* the bits of the partial word that hold channels */
+} tk_bconv_geom;
+/* Binary conv of packed x (n, words, h, w) with packed weights laid out per output channel as every
+ * tap's `full` words (tap-major), then every tap's partial word; `offs` gives, in the same order, each
+ * word's offset from an interior window's first input pixel. out (n, m, oh, ow) float32 =
+ * (float)dot * alpha[m] (+ bias[m] when bias is not NULL), dot over the in-image taps only. */
+void tk_binary_conv2d(const tk_bconv_geom *g, const uint32_t *x, const uint32_t *w, const int32_t *offs,
+                      const float *alpha, const float *bias, float *out);
+
 /* ---- matrix products ---- */
 /* out[i][j] = alpha * sum_k a[i][k] * w[j][k] + beta * bias[bj], a: MxK, w: NxK (both contiguous).
  * bias may be NULL; bias_stride_m / bias_stride_n give its broadcast (0 on broadcast axes). */
