@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from tessera.ir.ops import (
     activation,
+    binary,
     bitwise,
     clip,
     conv,
