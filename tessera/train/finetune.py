@@ -104,6 +104,7 @@ def finetune(
         features=[f.student for f in run.pairs],
         no_gradient=run.module.no_gradient,
         untrained=sorted(run.untrained),
+        schedule=opts.schedule,
     )
     return FinetuneResult(trained, report)
 
@@ -149,6 +150,11 @@ class _Run:
     def epochs(self, train: Dataset, rng: np.random.Generator) -> Iterator[tuple[float, float]]:
         steps = self.opts.epochs * -(-train.size // self.opts.batch_size)
         bar = _progress(self.opts.progress, steps)
+        schedule = (
+            torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, steps)
+            if self.opts.schedule == "cosine"
+            else None
+        )
         checked = False
         for _ in range(self.opts.epochs):
             start, total, count = time.perf_counter(), 0.0, 0
@@ -161,6 +167,8 @@ class _Run:
                     self._check_gradients()
                     checked = True
                 self.optimizer.step()
+                if schedule is not None:
+                    schedule.step()
                 total += float(loss.detach()) * len(index)
                 count += len(index)
                 if bar is not None:

@@ -11,6 +11,7 @@ from tessera.errors import ArgumentError
 
 LOSSES = ("task", "distill")
 OPTIMIZERS = ("adam", "adamw", "sgd")
+SCHEDULES = ("constant", "cosine")
 SCALE_LR = 0.1  # default learning rate of learned log scales
 
 
@@ -24,6 +25,8 @@ class FinetuneOptions:
     teacher's output power, plus the same on every intermediate tensor the two graphs share when
     `features`), or a callable (student outputs, targets or None, teacher outputs or None) -> loss.
     optimizer: "adam", "adamw", "sgd" (momentum 0.9), or a callable parameters -> torch optimizer.
+    schedule: the learning rate over the run: "constant", or "cosine" (from lr down to 0 at the last
+    step, one cosine half-period; the learned scales' lr too).
     output: the graph output the loss and metric read (default: the first).
     features: per-layer feature distillation where the graphs correspond (same value names, or the
     quantized graph's `<name>_i8`; same shapes); feature_weight scales its term.
@@ -41,6 +44,7 @@ class FinetuneOptions:
     batch_size: int = 32
     loss: str | Callable[..., Any] = "task"
     optimizer: str | Callable[..., Any] = "adam"
+    schedule: str = "constant"
     output: str | None = None
     features: bool = True
     feature_weight: float = 1.0
@@ -65,6 +69,8 @@ class FinetuneOptions:
             raise ArgumentError(
                 f"finetune: optimizer must be one of {', '.join(OPTIMIZERS)} or a callable, got {self.optimizer!r}"
             )
+        if self.schedule not in SCHEDULES:
+            raise ArgumentError(f"finetune: schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}")
         if self.scale_lr is not None and (not isinstance(self.scale_lr, int | float) or not self.scale_lr > 0):
             raise ArgumentError(f"finetune: scale_lr must be a positive number, got {self.scale_lr!r}")
         if not isinstance(self.feature_weight, int | float) or self.feature_weight < 0:

@@ -35,12 +35,14 @@ class FinetuneReport(Report):
     no_gradient: dict[str, str] = field(default_factory=dict)  # node -> why no gradient passes it
     untrained: list[str] = field(default_factory=list)  # parameters no gradient reached
     scales: int = 0  # learned scale groups (learn_scales)
+    schedule: str = "constant"  # the learning rate over the run
 
     def render_text(self) -> str:
         lines = [
             f"finetune {self.graph}: {self.examples} examples, {self.epochs} epoch{'s' if self.epochs != 1 else ''} "
             f"of batch {self.batch_size}, "
-            f"{self.optimizer} lr {self.lr:g}, loss {self.loss}" + (" (int8 simulated: QAT)" if self.simulate else ""),
+            f"{self.optimizer} lr {self.lr:g}{' cosine' if self.schedule == 'cosine' else ''}, loss {self.loss}"
+            + (" (int8 simulated: QAT)" if self.simulate else ""),
             f"  trained {self.parameters} constants ({self.parameter_elements:,} values)"
             + (f" and {self.scales} activation scales" if self.scales else ""),
             f"  {self.metric} on {self.metric_on}: {self.metric_before:.4g} before, {self.metric_after:.4g} after",

@@ -172,3 +172,10 @@ def test_progress_bar_on_request(graph, data, capsys):
     assert "finetune" in err and "8/8" in err  # 256 examples in batches of 32
     tessera.finetune(graph, data, epochs=1, progress=False)
     assert capsys.readouterr().err == ""
+
+
+def test_cosine_schedule_is_checked_and_reported(graph, data):
+    result = tessera.finetune(graph, data, epochs=2, lr=0.05, batch_size=16, schedule="cosine", progress=False)
+    assert result.report.schedule == "cosine" and "lr 0.05 cosine" in result.report.render_text()
+    with pytest.raises(TesseraError, match="schedule must be one of constant, cosine"):
+        tessera.finetune(graph, data, schedule="step")
