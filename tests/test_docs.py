@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
-from conftest import MCU_TOOLS, TORCH, TVM, require, require_tools
+from conftest import MCU_TOOLS, SKIMAGE, TORCH, TVM, require, require_tools
 from onnx import TensorProto, helper, numpy_helper
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,6 +137,8 @@ def _environment() -> dict[str, str]:
 def _require_for(block: Block) -> None:
     if re.search(r"\bimport torch\b|\bzoo\b|tessera demo|finetune|to_torch", block.code):
         require("torch", TORCH)
+    if "tessera.train import images" in block.code:
+        require("skimage", SKIMAGE)
     if "--target cpu" in block.code or "backends import cpu" in block.code:
         require("tvm", TVM)
     if re.search(r'target="mcu"|--target mcu|tessera demo|make host', block.code):
