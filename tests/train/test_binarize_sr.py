@@ -52,7 +52,7 @@ def _psnr(graph: tessera.Graph) -> float:
 
 @pytest.fixture(scope="module")
 def trained_float():  # type: ignore[no-untyped-def]
-    data = images.crops(images.TRAIN_IMAGES, SCALE, LR, 128, seed=0)
+    data = images.crops(images.TRAIN_IMAGES, SCALE, LR, 128, seed=0, input_name="input")
     torch.set_num_threads(1)
     options = tessera.FinetuneOptions(epochs=6, lr=3e-3, batch_size=16, loss=_l1, progress=False)
     return tessera.finetune(_tiny_sr(), data, options=options).graph, data
@@ -61,7 +61,7 @@ def trained_float():  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("scaling", ["xnor", "bireal", "scales"])
 def test_training_recovers_psnr_of_the_binarized_net(trained_float, scaling):
     graph, data = trained_float
-    calibration = [{"image": data["image"][i][None]} for i in range(2)]
+    calibration = [{"input": data["input"][i][None]} for i in range(2)]
     untrained = tessera.binarize(graph, calibration, scaling=scaling)
     assert [x.name for x in untrained.report.layers] and len(untrained.report.kept) == 2  # first and last kept
     options = tessera.FinetuneOptions(epochs=4, lr=3e-3, batch_size=16, loss=_l1, seed=0, progress=False)
@@ -70,6 +70,6 @@ def test_training_recovers_psnr_of_the_binarized_net(trained_float, scaling):
     assert after > before + 1.0, (scaling, before, after)
     packed = tessera.binarize(graph, calibration, scaling=scaling, train=options, train_data=data)
     assert packed.graph.op_counts()["BinaryConv"] == len(untrained.report.layers)
-    x = {"image": calibration[0]["image"]}
+    x = calibration[0]
     name = graph.outputs[0].name
     assert np.array_equal(execute(packed.graph, x)[name], execute(trained.graph, x)[name])  # seeded: the same run
