@@ -4,7 +4,7 @@ both."""
 
 from __future__ import annotations
 
-from tessera.ir.ops import binary, quantized, quantized_eltwise, quantized_nn
+from tessera.ir.ops import quantized, quantized_eltwise, quantized_nn
 from tessera.ir.ops.base import Op
 
 _INT8 = (
@@ -25,11 +25,4 @@ MISSING: dict[type[Op], str] = dict.fromkeys(
         quantized_nn.QMatMul,
     ),
     _INT8,
-)
-MISSING.update(
-    dict.fromkeys(
-        (binary.PackBits, binary.BinaryConv),
-        "a bit-packed binary op (XOR + popcount over uint32 words), which has no TVM lowering yet (a later step "
-        "of the binarization issue): run it on the reference or torch target",
-    )
 )
