@@ -80,7 +80,9 @@ def prepare(w: np.ndarray, win: Window, in_sizes: Sequence[int], channels: int, 
     lanes = next(t for t in LANE_TILES if (m // group) % t == 0)
     order = (0, *range(2, 3 + len(kernel)), 1)
     packed = np.ascontiguousarray(masked.reshape(m // lanes, lanes, wg, *kernel).transpose(order))
-    classes = tuple(_classes(*axis) for axis in zip(in_sizes, win.out, win.kernel, win.strides, win.dilations, win.pads_begin))
+    axes = zip(in_sizes, win.out, win.kernel, win.strides, win.dilations, win.pads_begin)
+    # the last axis keeps one class per output: the epilogue's vector along the columns loads K contiguously
+    classes = (*(_classes(*axis) for axis in list(axes)[:-1]), (win.out[-1], 0))
     if not any((*win.pads_begin, *win.pads_end)):
         return BinaryConstants(packed, None, classes, per_group)
     ones = np.bitwise_count(masked).sum(axis=1, dtype=np.int64)  # P[m, t]: popcount of the masked tap
