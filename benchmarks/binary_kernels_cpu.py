@@ -148,9 +148,7 @@ def render(table: Sequence[Row]) -> str:
     lines = [head, "|" + "---|" * (len(KERNELS) + 4)]
     for r in table:
         cells = " | ".join(f"{r.ms[k]:.3f}" for k in KERNELS)
-        lines.append(
-            f"| {r.size}x{r.size} | {r.threads} | {cells} | {r.speedup:.1f}x | {r.speedup_with_pack:.1f}x |"
-        )
+        lines.append(f"| {r.size}x{r.size} | {r.threads} | {cells} | {r.speedup:.1f}x | {r.speedup_with_pack:.1f}x |")
     return "\n".join(lines)
 
 

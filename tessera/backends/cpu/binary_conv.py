@@ -15,7 +15,8 @@ on o only near the borders: per spatial axis the leading outputs whose window st
 pad and the trailing ones whose window ends in the end pad each get their own class, every interior
 output shares one, so K is a small constant [M, classes per axis...] (no pads: one scalar).
 Then y = float32(dot) * alpha[m] + bias[m], with an LLVM arithmetic fence on the product: TVM builds
-with FP-op fusion on, and a fused multiply-add would round once instead of twice (not the reference).
+with FP-op fusion on, and a multiply-add fused with the bias (or with the add of a residual that Relax
+fuses into the kernel) would round once instead of twice, which is not the reference.
 The weights are stored as [M / T, words, K..., T] (T output channels contiguous) for the schedule's
 vector over output channels (binary_schedule.py).
 """
@@ -28,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from tessera.ir.ops.binary import WORD_BITS, channel_mask, words
 from tessera.ir.ops._spatial import Window
+from tessera.ir.ops.binary import WORD_BITS, channel_mask, words
 
 BLOCK_NAME = "binary_conv"  # binary_schedule.is_binary_conv matches it
 LANE_TILES = (16, 8, 4, 2, 1)  # output channels per packed weight vector: 16 uint32 = one AVX-512 register
@@ -59,16 +60,12 @@ def pack_bits(x: Any) -> Any:
 @dataclass(frozen=True)
 class BinaryConstants:
     """What the lowering computes once from the constant weights: the packed weights, the border
-    constant K and its class geometry per spatial axis (lead, interior, trail)."""
+    constant K and its classes per spatial axis."""
 
     weights: np.ndarray  # uint32 [M / T, words, K..., T], masked
     border: np.ndarray | None  # int32 [M, classes...], None when every tap is inside (K = C_g * taps)
-    classes: tuple[tuple[int, int], ...]  # per axis (lead outputs, trail outputs) with their own class
+    classes: tuple[tuple[int, int], ...]  # per axis (lead, trail): the outputs with their own class
     per_group: int  # C_g, channels per group
-
-    @property
-    def lanes(self) -> int:
-        return int(self.weights.shape[-1])
 
 
 def prepare(w: np.ndarray, win: Window, in_sizes: Sequence[int], channels: int, group: int) -> BinaryConstants:
@@ -80,25 +77,29 @@ def prepare(w: np.ndarray, win: Window, in_sizes: Sequence[int], channels: int, 
     lanes = next(t for t in LANE_TILES if (m // group) % t == 0)
     order = (0, *range(2, 3 + len(kernel)), 1)
     packed = np.ascontiguousarray(masked.reshape(m // lanes, lanes, wg, *kernel).transpose(order))
-    axes = zip(in_sizes, win.out, win.kernel, win.strides, win.dilations, win.pads_begin)
+    axes = list(zip(in_sizes, win.out, win.kernel, win.strides, win.dilations, win.pads_begin))
     # the last axis keeps one class per output: the epilogue's vector along the columns loads K contiguously
-    classes = (*(_classes(*axis) for axis in list(axes)[:-1]), (win.out[-1], 0))
+    classes = (*(_classes(*axis) for axis in axes[:-1]), (win.out[-1], 0))
     if not any((*win.pads_begin, *win.pads_end)):
         return BinaryConstants(packed, None, classes, per_group)
     ones = np.bitwise_count(masked).sum(axis=1, dtype=np.int64)  # P[m, t]: popcount of the masked tap
-    inside = np.ones((1,) * len(kernel), dtype=bool)  # [classes..., K...]: tap inside the image
-    for axis, (size, (lead, trail), out, k, s, d, b) in enumerate(
-        zip(in_sizes, classes, win.out, win.kernel, win.strides, win.dilations, win.pads_begin)
-    ):
-        outputs = np.array(_representatives(out, lead, trail))
-        pos = outputs[:, None] * s + np.arange(k)[None, :] * d - b
-        row = (pos >= 0) & (pos < size)  # [classes of this axis, k]
-        shape = [1] * (2 * len(kernel))
-        shape[axis], shape[len(kernel) + axis] = row.shape
-        inside = inside & row.reshape(shape) if axis else row.reshape(shape)
+    inside = _inside(axes, classes)
     taps = tuple(range(1 + len(kernel), 1 + 2 * len(kernel)))
     border = np.where(inside[None], per_group, 2 * ones.reshape(m, *(1,) * len(kernel), *kernel)).sum(axis=taps)
     return BinaryConstants(packed, border.astype(np.int32), classes, per_group)
+
+
+def _inside(axes: list[tuple[int, ...]], classes: Sequence[tuple[int, int]]) -> np.ndarray:
+    """bool [classes..., K...]: whether each tap of each class's representative output is inside the image."""
+    rank = len(axes)
+    inside = np.ones((1,) * (2 * rank), dtype=bool)
+    for axis, ((size, out, k, stride, dilation, begin), (lead, trail)) in enumerate(zip(axes, classes)):
+        outputs = np.array(_representatives(out, lead, trail))
+        pos = outputs[:, None] * stride + np.arange(k)[None, :] * dilation - begin
+        shape = [1] * (2 * rank)
+        shape[axis], shape[rank + axis] = len(outputs), k
+        inside = inside & ((pos >= 0) & (pos < size)).reshape(shape)
+    return inside
 
 
 def _classes(size: int, out: int, k: int, stride: int, dilation: int, begin: int) -> tuple[int, int]:
@@ -143,10 +144,10 @@ def binary_conv(
     None (scalar K, alpha of one value, no bias), `alpha` a float when it has one value."""
     from tvm import te, tirx, topi
 
-    n, _, *in_sizes = (int(d) for d in x.shape)
+    n = int(x.shape[0])
     blocks, wg, *kernel_and_lanes = (int(d) for d in w.shape)
     kernel, lanes = kernel_and_lanes[:-1], kernel_and_lanes[-1]
-    m, rank, per_group = blocks * lanes, len(kernel), consts.per_group
+    m, per_group = blocks * lanes, consts.per_group
     group_out = m // group
     padded = x
     if any((*win.pads_begin, *win.pads_end)):
@@ -182,10 +183,8 @@ def binary_conv(
             k_const = border[(f, *cls)]
         dot = (k_const - 2 * total[(b, f, *o)]).astype("float32")
         scale = tirx.const(alpha, "float32") if isinstance(alpha, float) else alpha[f]
-        y = dot * scale
-        if bias is None:
-            return y
-        return tirx.call_llvm_pure_intrin("float32", "llvm.arithmetic.fence", y) + bias[f]
+        # the fence keeps the product rounded on its own, before the bias or a fused consumer's add
+        y = tirx.call_llvm_pure_intrin("float32", "llvm.arithmetic.fence", dot * scale)
+        return y if bias is None else y + bias[f]
 
-    del rank
     return te.compute((n, m, *win.out), out, name="binary_conv_out")

@@ -24,12 +24,9 @@ def _binary_conv(ctx: Ctx, a: list[relax.Expr]) -> relax.Expr:
     weight = ctx.node.inputs[1].data
     if weight is None:
         raise ctx.unsupported(
-            "packed weights computed at run time (they are packed at compile time); make them a constant "
-            "(fold-constants) or"
+            "weights computed at run time (the cpu target packs them at compile time: make them a constant)"
         )
-    consts = binary_conv.prepare(
-        np.asarray(weight), win, ctx.in_types[0].shape[2:], attrs["channels"], attrs["group"]
-    )
+    consts = binary_conv.prepare(np.asarray(weight), win, ctx.in_types[0].shape[2:], attrs["channels"], attrs["group"])
     alpha = attrs["alpha"]
     m = ctx.out.shape[1]
     scale: float | relax.Expr = float(np.float32(alpha[0])) if len(alpha) == 1 else _floats(alpha, m)
