@@ -1,7 +1,7 @@
 """PackBits and BinaryConv on the cpu target equal the reference executor bit for bit (the uint32 words
 and the float32 bits): odd channel counts, strides, explicit and SAME pads, pads wider than the kernel,
 dilations, groups, alpha per channel, bias or none, exact zeros, 1-D and 3-D, and dirty bits past the
-channels. Several cases share one graph (one TVM compile per graph)."""
+channels, NaN and infinities in PackBits. Several cases share one graph (one TVM compile per graph)."""
 
 from __future__ import annotations
 
@@ -90,6 +90,22 @@ def test_binary_conv_2d_bit_for_bit() -> None:
 
 def test_binary_conv_1d_and_3d_bit_for_bit() -> None:
     _assert_bit_exact(*_graph("binary_nd", CASES_ND, seed=12))
+
+
+def test_pack_bits_of_every_float_dtype_with_nan_and_infinities() -> None:
+    """NaN is not < 0 (bit 0), -inf is; float16, float32 and float64 inputs, 37 channels."""
+    rng = np.random.default_rng(15)
+    g = Graph("pack_dtypes")
+    inputs = {}
+    for dtype in (DType.FLOAT16, F32, DType.FLOAT64):
+        x = g.add_input(f"x_{dtype.value}", TensorType(dtype, (2, 37, 3, 5)))
+        data = _data(rng, (2, 37, 3, 5))
+        data.reshape(-1)[2::13] = np.nan
+        data.reshape(-1)[4::17] = -np.inf
+        data.reshape(-1)[5::19] = np.inf
+        inputs[x.name] = data.astype(dtype.value)
+        g.outputs.append(g.add_node(PackBits, [x]).output)
+    _assert_bit_exact(g, inputs)
 
 
 def test_dirty_bits_past_the_channels_are_ignored() -> None:
