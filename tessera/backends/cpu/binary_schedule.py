@@ -9,6 +9,11 @@ elsewhere). Threads take (image, channel block, output row) triples, the column 
 serially; the epilogue (border constant, float conversion, alpha, bias and any fused elementwise
 consumers) runs on the tile while it is in registers, vectorized along its columns. The zero-padded
 input is one parallel pass before (conv_schedule.schedule_padding).
+
+Without AVX-512 VPOPCNTDQ the popcount is LLVM's nibble-table sequence and bounds the kernel, not the
+tile: built for mcpu=haswell (AVX2) on the same Xeon, 3x3 64 -> 64 on 64x64 takes 0.97 ms with every
+tile tried (8 to 32 channels x 2 to 8 columns, 8 or 16 lanes) against 4.5 ms for the float conv
+(4.6x; with VPOPCNTDQ 0.24 ms, 16x).
 """
 
 from __future__ import annotations
