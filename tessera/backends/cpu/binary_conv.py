@@ -11,9 +11,11 @@ BinaryConv runs over the packed input padded with zero words, so the inner loop 
 with wm = W & mask packed at compile time. A tap inside the image contributes C_g - 2 * popcount, as
 the reference; a tap outside reads a zero word, so it adds popcount(wm[m, :, t]) = P[m, t] to acc,
 and K cancels it: K[m, o] = sum over taps of (C_g if the tap is inside else 2 * P[m, t]). K depends
-on o only near the borders: per spatial axis the leading outputs whose window starts in the begin
-pad and the trailing ones whose window ends in the end pad each get their own class, every interior
-output shares one, so K is a small constant [M, classes per axis...] (no pads: one scalar).
+on o only near the borders: per spatial axis but the last, the leading outputs whose window starts
+in the begin pad and the trailing ones whose window ends in the end pad each get their own class,
+every interior output shares one; the last axis keeps every output (the epilogue's vector along the
+columns then loads K contiguously). So K is a constant [M, classes..., output columns], 3 x 64 per
+channel for a 3x3 conv with pads 1 on 64 columns (no pads: one scalar).
 Then y = float32(dot) * alpha[m] + bias[m], with an LLVM arithmetic fence on the product: TVM builds
 with FP-op fusion on, and a multiply-add fused with the bias (or with the add of a residual that Relax
 fuses into the kernel) would round once instead of twice, which is not the reference.
