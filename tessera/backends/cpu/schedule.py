@@ -6,15 +6,16 @@ split by a vector-friendly factor and, for reductions, moved inside the reductio
 vector lane accumulates one output), then vectorized. A block this rule cannot handle keeps
 TVM's default loop nest (still correct, only slower); `apply` returns how many kernels it scheduled.
 Kernels built around an NCHW conv2d get conv_schedule.py's register-blocked schedule instead, and
-depthwise convs depthwise_schedule.py's (which computes the padding block inside its own loops); the
-padding before a regular conv gets conv_schedule.schedule_padding, other blocks the generic rule.
+depthwise convs depthwise_schedule.py's (which computes the padding block inside its own loops), 2-D
+binary convs binary_schedule.py's; the padding before a regular or binary conv gets
+conv_schedule.schedule_padding, other blocks the generic rule.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from tessera.backends.cpu import conv_schedule, depthwise_schedule
+from tessera.backends.cpu import binary_schedule, conv_schedule, depthwise_schedule
 
 VECTOR_FACTORS = (16, 8, 4)
 
@@ -79,7 +80,7 @@ def _schedule_blocks(sch: Any, blocks: list[Any], rule: Any, fused: list[str]) -
     for block in blocks:
         if sch.get(block).name_hint in fused:
             continue
-        if rule is conv_schedule.schedule_conv:
+        if rule in (conv_schedule.schedule_conv, binary_schedule.schedule_binary_conv):
             conv_schedule.schedule_padding(sch, block)
         else:
             _schedule_block(sch, block)
@@ -91,6 +92,8 @@ def _conv_rule(sch: Any, block: Any) -> Any:
         return conv_schedule.schedule_conv
     if depthwise_schedule.is_depthwise(sch, block):
         return depthwise_schedule.schedule_depthwise
+    if binary_schedule.is_binary_conv(sch, block):
+        return binary_schedule.schedule_binary_conv
     return None
 
 

@@ -27,10 +27,3 @@ MISSING: dict[type[Op], str] = dict.fromkeys(
     _INT8,
 )
 MISSING[binary.BinarySign] = "the float form the binarize pass trains; run pack-binary, which turns it into PackBits"
-MISSING.update(
-    dict.fromkeys(
-        (binary.PackBits, binary.BinaryConv),
-        "a bit-packed binary op (XOR + popcount over uint32 words), which has no TVM lowering yet (a later step "
-        "of the binarization issue): run it on the reference or torch target",
-    )
-)
