@@ -8,7 +8,7 @@
 Per model and scale, on crops of scikit-image's training images (tessera.train.images):
 1. the float network (the zoo's seeded initialization) trains `--float-steps` steps of L1 loss;
 2. it is binarized three ways (`tessera.binarize`: xnor, bireal, scales; first and last layers kept in
-   full precision), and each trains the same `--steps` with the same optimizer, lr and data: L1 loss
+   full precision), and each trains the same `--steps` with the same optimizer, lr (cosine) and data: L1 loss
    against the high-resolution target plus L1 distillation to the float network's output;
 3. every network is measured as deployed: the bit-packed graph (PackBits + BinaryConv, bit for bit
    the trained float formulation), PSNR on the Y channel with `scale` border pixels cropped, on the
@@ -56,7 +56,7 @@ def main() -> None:
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} threads, torch {torch.__version__}")
     print(
         f"{args.model} blocks={args.blocks}, LR crops {args.patch}x{args.patch}, batch {args.batch}, Adam lr "
-        f"{args.lr}; float {args.float_steps} steps, each binarized network {args.steps} steps"
+        f"{args.lr} cosine; float {args.float_steps} steps, each binarized network {args.steps} steps"
     )
     print(f"train images: {', '.join(images.TRAIN_IMAGES)}; eval images: {', '.join(images.EVAL_IMAGES)}")
     rows = [psnr_row(args, scale) for scale in args.scales]
@@ -64,7 +64,9 @@ def main() -> None:
         ("scale", "bicubic", "float", *(s for s in SCALINGS), "SCALES - best other", "untrained x/b/s"),
         [r[0] for r in rows],
     )
-    print_table(("scale", "binarized layers", "float kB", "packed kB", "float/packed", "binary MMACs"), [r[1] for r in rows])
+    print_table(
+        ("scale", "binarized layers", "float kB", "packed kB", "float/packed", "binary MMACs"), [r[1] for r in rows]
+    )
     if args.kernels:
         kernel_tables()
 
@@ -109,7 +111,9 @@ def psnr_row(args: argparse.Namespace, scale: int) -> tuple[list[str], list[str]
 def _options(args: argparse.Namespace, steps: int, count: int) -> FinetuneOptions:
     """`steps` steps of `args.batch` over `count` crops, L1 to the target plus L1 to the teacher."""
     epochs = max(1, round(steps * args.batch / count))
-    return FinetuneOptions(epochs=epochs, lr=args.lr, batch_size=args.batch, loss=_l1, seed=args.seed, progress=False)
+    return FinetuneOptions(
+        epochs=epochs, lr=args.lr, batch_size=args.batch, loss=_l1, schedule="cosine", seed=args.seed, progress=False
+    )
 
 
 def _l1(student: torch.Tensor, target: torch.Tensor | None, teacher: torch.Tensor | None) -> torch.Tensor:
