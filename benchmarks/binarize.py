@@ -22,16 +22,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import time
-from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 import tessera
+from benchmarks.binary_kernels_cpu import cpu_line
+from benchmarks.binary_kernels_mcu import print_table
 from tessera.passes import PassManager, get_pass
 from tessera.train import FinetuneOptions, images
 
@@ -53,7 +52,7 @@ def main() -> None:
     p.add_argument("--kernels", action="store_true", help="also print the CPU and MCU binary kernel tables")
     args = p.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} threads, torch {torch.__version__}")
+    print(f"{cpu_line()}; torch {torch.__version__}, {torch.get_num_threads()} threads")
     print(
         f"{args.model} blocks={args.blocks}, LR crops {args.patch}x{args.patch}, batch {args.batch}, Adam lr "
         f"{args.lr} cosine; float {args.float_steps} steps, each binarized network {args.steps} steps"
@@ -71,7 +70,7 @@ def main() -> None:
         kernel_tables()
 
 
-def psnr_row(args: argparse.Namespace, scale: int) -> tuple[list[str], list[str]]:
+def psnr_row(args: argparse.Namespace, scale: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """One scale: train float, binarize three ways, train each, measure PSNR of the packed graphs."""
     zoo = tessera.zoo.get(args.model, scale=scale, resolution=args.patch, blocks=args.blocks)
     graph = tessera.load(zoo.module, example_inputs=(torch.zeros(1, 3, args.patch, args.patch),))
@@ -105,7 +104,7 @@ def psnr_row(args: argparse.Namespace, scale: int) -> tuple[list[str], list[str]
     row += [f"{margin:+.2f}", "/".join(f"{untrained[s]:.1f}" for s in SCALINGS)]
     sizes = [f"x{scale}", str(len(report.layers)), f"{report.weight_bytes / 1e3:.1f}"]
     sizes += [f"{report.packed_bytes / 1e3:.2f}", f"{report.weight_bytes / report.packed_bytes:.1f}x"]
-    return row, [*sizes, f"{report.binary_macs / 1e6:.1f}"]
+    return tuple(row), (*sizes, f"{report.binary_macs / 1e6:.1f}")
 
 
 def _options(args: argparse.Namespace, steps: int, count: int) -> FinetuneOptions:
@@ -134,18 +133,16 @@ def _psnr(graph: tessera.Graph, args: argparse.Namespace, scale: int) -> float:
 
 
 def kernel_tables() -> None:
-    from benchmarks import binary_kernels_cpu, binary_kernels_mcu
+    """The CPU target's and the MCU target's binary conv against their float conv (3x3 64->64, 64x64)."""
+    from benchmarks import binary_kernels_cpu as cpu
+    from benchmarks import binary_kernels_mcu as mcu
 
-    for module in (binary_kernels_cpu, binary_kernels_mcu):
-        module.main([])
-
-
-def print_table(head: tuple[str, ...], rows: list[list[str]]) -> None:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
-    line: Callable[[Any], str] = lambda cells: " | ".join(str(c).rjust(w) for c, w in zip(cells, widths))
-    print("\n" + line(head) + "\n" + "-+-".join("-" * w for w in widths))
-    for r in rows:
-        print(line(r))
+    print("\n" + cpu.cpu_line())
+    print(cpu.render(cpu.rows([64], None, 20)))
+    m = mcu.measure(64, 64)
+    print(f"\nQEMU mps2-an386 Cortex-M4 (-icount), instructions per kernel; host {mcu.host_cpu()}")
+    print_table(mcu.HEAD, mcu.rows(m=m))
+    print_table(mcu.WEIGHT_HEAD, mcu.weight_rows(m))
 
 
 if __name__ == "__main__":
