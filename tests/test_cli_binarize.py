@@ -15,7 +15,7 @@ from tessera.cli import main
 from tessera.ir.interpreter import execute
 
 sys.path.insert(0, str(Path(__file__).parent / "passes"))
-from test_binarize import cnn  # noqa: E402
+from test_binarize import cnn
 
 
 def _files(tmp_path: Path) -> tuple[Path, Path]:

@@ -16,7 +16,7 @@ from tessera.ir.ops.tiling import InsertSlice
 from .context import EmitContext, Unsupported, collapse, contiguous_strides, numel
 
 
-def _box_copy(dst: str, src: str, elem: int, dims: list[int], dst_strides: list[int], src_strides: list[int],
+def box_copy(dst: str, src: str, elem: int, dims: list[int], dst_strides: list[int], src_strides: list[int],
               src_offset: int, dst_offset: int) -> str:  # fmt: skip
     """C statements copying a box of `dims` elements between two strided layouts (element strides)."""
     dims, (ds, ss) = collapse(dims, dst_strides, src_strides)
@@ -48,7 +48,7 @@ def emit_slice(node: Node, ctx: EmitContext) -> str:
     offset = sum(start * st for (start, _, _), st in zip(bounds, src))
     steps = [st * step for st, (_, _, step) in zip(src, bounds)]
     elem = y.type.nbytes // numel(y.shape)
-    return _box_copy(ctx.ptr(y, None), ctx.ptr(x, None), elem, list(y.shape), contiguous_strides(y.shape), steps,
+    return box_copy(ctx.ptr(y, None), ctx.ptr(x, None), elem, list(y.shape), contiguous_strides(y.shape), steps,
                      offset, 0)  # fmt: skip
 
 
@@ -67,5 +67,5 @@ def emit_insert_slice(node: Node, ctx: EmitContext) -> str:
     dst = contiguous_strides(y.shape)
     offset = sum(r.start * st for r, st in zip(region, dst))
     elem = y.type.nbytes // numel(y.shape)
-    copy = _box_copy(out, ctx.ptr(src, None), elem, list(src.shape), dst, contiguous_strides(src.shape), 0, offset)
+    copy = box_copy(out, ctx.ptr(src, None), elem, list(src.shape), dst, contiguous_strides(src.shape), 0, offset)
     return head + "\n" + copy

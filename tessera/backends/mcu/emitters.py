@@ -160,6 +160,22 @@ def emit_leaky_relu(node: Node, ctx: EmitContext) -> str:
     return f"tk_leaky_relu_f32({ctx.ptr(x)}, {ctx.ptr(y)}, {numel(y.shape)}, {float_literal(node.attrs['alpha'])});"
 
 
+def emit_prelu(node: Node, ctx: EmitContext) -> str:
+    """A slope that varies along one block of adjacent axes (one per channel: (C, 1, 1)) or a scalar:
+    x seen as (outer, channels, inner), one slope per channel."""
+    x, slope, y = node.inputs[0], node.inputs[1], node.output
+    padded = (1,) * (x.type.rank - slope.type.rank) + tuple(slope.shape)
+    moving = [a for a, d in enumerate(padded) if d != 1]
+    lo, hi = (moving[0], moving[-1] + 1) if moving else (0, 0)
+    if any(padded[a] != x.shape[a] for a in range(lo, hi)):
+        raise Unsupported(
+            f"PRelu slope of shape {slope.shape} varies along axes {moving} of X {x.shape}, which are not "
+            "adjacent; the kernel takes a scalar slope or one per channel (e.g. (C, 1, 1)); use --target reference"
+        )
+    outer, channels, inner = numel(x.shape[:lo]), numel(x.shape[lo:hi]), numel(x.shape[hi:])
+    return f"tk_prelu_f32({ctx.ptr(x)}, {ctx.ptr(slope)}, {ctx.ptr(y)}, {outer}, {channels}, {inner});"
+
+
 def emit_hard_sigmoid(node: Node, ctx: EmitContext) -> str:
     x, y = node.inputs[0], node.output
     alpha, beta = float_literal(node.attrs["alpha"]), float_literal(node.attrs["beta"])

@@ -6,7 +6,7 @@ input's last reader.
 Each rule below holds because of how its kernel walks memory (the emitters in emitters.py and
 emit_int8.py learn that their output aliases an input from `EmitContext.aliased`):
 
-- elementwise kernels (unary activations, Clip, LeakyRelu, HardSigmoid, BatchNormalization's
+- elementwise kernels (unary activations, Clip, LeakyRelu, PRelu, HardSigmoid, BatchNormalization's
   channel affine, Requantize) compute out[i] from x[i] alone and read x[i] before writing out[i];
 - binary kernels (Add/Sub/Mul/Div, QAdd/QMul) do the same for the operand that has the output's
   shape and dtype (its index equals the output's); the other operand may broadcast;

@@ -8,7 +8,6 @@ from tessera.ir.ops import (
     activation,
     binary,
     bitwise,
-    clip,
     conv,
     elementwise,
     identity,
@@ -34,8 +33,8 @@ def _lacks(reason: str, *ops: type[Op]) -> dict[type[Op], str]:
 MISSING: dict[type[Op], str] = {
     **_lacks(
         "no C kernel for this unary function: tk_unary_f32 covers Relu, Sigmoid, Tanh, Erf, Exp, Sqrt, Neg, "
-        "HardSwish and Gelu",
-        *(math_unary.Abs, math_unary.Acos, math_unary.Acosh, math_unary.Asin, math_unary.Asinh, math_unary.Atan),
+        "Abs, HardSwish and Gelu",
+        *(math_unary.Acos, math_unary.Acosh, math_unary.Asin, math_unary.Asinh, math_unary.Atan),
         *(math_unary.Atanh, math_unary.Ceil, math_unary.Cos, math_unary.Cosh, math_unary.Floor, math_unary.Log),
         *(math_unary.Reciprocal, math_unary.Round, math_unary.Sign, math_unary.Sin, math_unary.Sinh, math_unary.Tan),
         *(activation.Celu, activation.Elu, activation.Mish, activation.Selu, activation.Shrink),
@@ -63,9 +62,8 @@ MISSING: dict[type[Op], str] = {
         identity.Size,
     ),
     conv.ConvTranspose: "no transposed-convolution kernel",
-    **_lacks("no kernel for the depth / space rearrangements", layout.DepthToSpace, layout.SpaceToDepth),
+    layout.SpaceToDepth: "no kernel for the space-to-depth rearrangement (DepthToSpace has one)",
     **_lacks("no broadcast-copy kernel (Expand, Tile)", tensor.Expand, tensor.Tile),
-    tensor.Split: "no multi-output kernel; each part could be written as a Slice",
     **_lacks("only Gather along one axis and GatherND have a kernel", indexing.GatherElements),
     **_lacks(
         "no kernel: BatchNormalization and LayerNormalization have one",
@@ -74,7 +72,6 @@ MISSING: dict[type[Op], str] = {
     ),
     **_lacks("only Softmax has a kernel", softmax.Hardmax, softmax.LogSoftmax),
     pooling.LRN: "no local-response-normalization kernel",
-    clip.PRelu: "no kernel for a per-channel slope; LeakyRelu (one slope) has one",
     binary.BinarySign: "the float form the binarize pass trains; run pack-binary, which turns it into PackBits",
     pad.Pad: "no standalone padding kernel (convolutions and pools pad inside their kernels)",
     **_lacks("no interpolation kernel", resize.Resize, resize.Upsample),

@@ -21,6 +21,7 @@ from tessera.ir.ops import (
     elementwise,
     identity,
     indexing,
+    layout,
     linalg,
     logic,
     math_unary,
@@ -38,7 +39,7 @@ from tessera.ir.ops import (
 from tessera.ir.ops.base import Op, all_ops
 from tessera.passes.memory.model import InPlaceRule
 
-from . import emit_binary, emit_int8, emit_linalg, emit_logic, emit_tiling, emitters
+from . import emit_binary, emit_int8, emit_layout, emit_linalg, emit_logic, emit_tiling, emitters
 from .context import Emitter
 from .inplace import binary_rule, depthwise_rule, insert_slice_rule, quantize_rule, unary_rule, view_rule
 from .missing import MISSING
@@ -90,6 +91,8 @@ MCU_KERNELS: dict[type[Op], McuKernel] = {
     tensor.Slice: McuKernel(emit_tiling.emit_slice),
     tiling.InsertSlice: McuKernel(emit_tiling.emit_insert_slice, inplace=insert_slice_rule),
     indexing.GatherND: McuKernel(emit_logic.emit_gather_nd),
+    tensor.Split: McuKernel(emit_layout.emit_split),
+    layout.DepthToSpace: McuKernel(emit_layout.emit_depth_to_space),
     # booleans and masks (uint8_t)
     logic.And: McuKernel(emit_logic.logic("TK_AND"), inplace=binary_rule),
     logic.Or: McuKernel(emit_logic.logic("TK_OR"), inplace=binary_rule),
@@ -113,8 +116,10 @@ MCU_KERNELS: dict[type[Op], McuKernel] = {
     math_unary.Exp: _unary("TK_EXP"),
     math_unary.Sqrt: _unary("TK_SQRT"),
     math_unary.Neg: _unary("TK_NEG"),
+    math_unary.Abs: _unary("TK_ABS"),
     clip.Clip: McuKernel(emitters.emit_clip, int8=emit_int8.emit_clip_i8, inplace=unary_rule),
     activation.LeakyRelu: McuKernel(emitters.emit_leaky_relu, inplace=unary_rule),
+    clip.PRelu: McuKernel(emitters.emit_prelu, inplace=unary_rule),
     activation.HardSigmoid: McuKernel(emitters.emit_hard_sigmoid, inplace=unary_rule),
     reduce.ReduceMean: McuKernel(emitters.emit_reduce),
     reduce.ReduceSum: McuKernel(emitters.emit_reduce),

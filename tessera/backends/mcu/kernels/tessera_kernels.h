@@ -31,11 +31,13 @@ typedef enum { TK_ADD, TK_SUB, TK_MUL, TK_DIV } tk_binop;
 void tk_binary_f32(tk_binop op, const float *a, const float *b, float *out, int rank, const int32_t *dims,
                    const int32_t *a_strides, const int32_t *b_strides);
 typedef enum {
-    TK_RELU, TK_SIGMOID, TK_TANH, TK_GELU, TK_GELU_TANH, TK_ERF, TK_EXP, TK_SQRT, TK_NEG, TK_HARDSWISH
+    TK_RELU, TK_SIGMOID, TK_TANH, TK_GELU, TK_GELU_TANH, TK_ERF, TK_EXP, TK_SQRT, TK_NEG, TK_HARDSWISH, TK_ABS
 } tk_unop;
 void tk_unary_f32(tk_unop op, const float *x, float *out, int32_t n);
 void tk_clip_f32(const float *x, float *out, int32_t n, float lo, float hi);
 void tk_leaky_relu_f32(const float *x, float *out, int32_t n, float alpha);
+/* PRelu over (outer, channels, inner): out = x < 0 ? x * slope[c] : x (NaN and -0.0 pass unchanged). */
+void tk_prelu_f32(const float *x, const float *slope, float *out, int32_t outer, int32_t channels, int32_t inner);
 void tk_hard_sigmoid_f32(const float *x, float *out, int32_t n, float alpha, float beta);
 /* y = x * scale[c] + shift[c] over (outer, channels, inner). */
 void tk_channel_affine_f32(const float *x, const float *scale, const float *shift, float *out, int32_t outer,

@@ -139,6 +139,14 @@ void tk_unary_f32(tk_unop op, const float *x, float *out, int32_t n) {
             out[i] = x[i] * t;
         }
         break;
+    case TK_ABS: /* clear the sign bit, as numpy does: |-0.0| = +0.0, NaN keeps its payload */
+        for (i = 0; i < n; i++) {
+            union { float f; uint32_t u; } v;
+            v.f = x[i];
+            v.u &= 0x7FFFFFFFu;
+            out[i] = v.f;
+        }
+        break;
     }
 }
 
@@ -151,6 +159,17 @@ void tk_clip_f32(const float *x, float *out, int32_t n, float lo, float hi) {
 
 void tk_leaky_relu_f32(const float *x, float *out, int32_t n, float alpha) {
     for (int32_t i = 0; i < n; i++) out[i] = x[i] >= 0.0f ? x[i] : alpha * x[i];
+}
+
+void tk_prelu_f32(const float *x, const float *slope, float *out, int32_t outer, int32_t channels, int32_t inner) {
+    for (int32_t o = 0; o < outer; o++) {
+        for (int32_t c = 0; c < channels; c++) {
+            const float *src = x + (o * channels + c) * inner;
+            float *dst = out + (o * channels + c) * inner;
+            float s = slope[c];
+            for (int32_t i = 0; i < inner; i++) dst[i] = src[i] < 0.0f ? src[i] * s : src[i];
+        }
+    }
 }
 
 void tk_hard_sigmoid_f32(const float *x, float *out, int32_t n, float alpha, float beta) {
