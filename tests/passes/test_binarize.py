@@ -143,6 +143,20 @@ def test_matmuls_binarize_and_pack_bit_exact() -> None:
         assert np.array_equal(a.view(np.uint32), b.view(np.uint32))
 
 
+def test_a_batched_matmul_packs_through_reshapes() -> None:
+    rng = np.random.default_rng(3)
+    g = Graph("tokens")
+    x = g.add_input("x", TensorType(DType.FLOAT32, (2, 6, 40)))
+    y = g.add_node(MatMul, [x, g.add_constant("w", rng.standard_normal((40, 40)).astype(np.float32))], name="mm")
+    g.outputs.append(y.output)
+    trained, report = _binarize(g, scaling="scales", keep_first_last=False)
+    packed, packs = _pack(trained.copy())
+    assert packs.packed == 1 and packs.alpha_folded == 1 and "MatMul" not in packed.op_counts()
+    for s in _inputs(trained, 2):
+        a, b = execute(trained, s)["mm"], execute(packed, s)["mm"]
+        assert np.array_equal(a.view(np.uint32), b.view(np.uint32))
+
+
 def test_weight_bytes_and_macs() -> None:
     _, report = _binarize(cnn(), scaling="scales")
     by = {x.name: x for x in report.layers}

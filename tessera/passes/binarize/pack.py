@@ -5,12 +5,13 @@
 where W is a constant of +-1 (canonicalize folds binarize's BinarySign(latent W)), alpha a constant
 per output channel (1, M, 1, ...) and bias one too. The float Conv of +-1 operands sums exact
 integers, and BinaryConv computes float32(dot) * alpha + bias as the Mul and the Add did, so the
-packed graph equals the float formulation exactly. MatMul(BinarySign(x), W) with x of shape (N, K)
-becomes Reshape (N, K, 1) -> PackBits -> BinaryConv with a 1-tap kernel -> Reshape (N, M).
+packed graph equals the float formulation exactly. MatMul(BinarySign(x), W) with x of shape (..., K)
+and W (K, M) becomes Reshape (N, K, 1) -> PackBits -> BinaryConv with a 1-tap kernel -> Reshape (..., M).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -90,13 +91,16 @@ class _PackMatMul(_PackConv):
 
     def match_and_rewrite(self, node: Node, rw: Rewriter) -> None:
         signs = _signs(node)
-        if signs is None or node.inputs[0].type.rank != 2:
+        if signs is None or node.inputs[0].type.rank < 2 or len(node.inputs[1].shape) != 2:
             return
-        x, w = signs  # x: (N, K), w: (K, M)
-        (n, k), m = node.inputs[0].shape, w.shape[1]
+        x, w = signs  # x: (..., K), w: (K, M)
+        *rows, k = node.inputs[0].shape
+        n, m = math.prod(rows), w.shape[1]
         column = rw.add(Reshape, [x], {"shape": [n, k, 1]}, before=node, name=f"{node.name}_col").output
         packed = pack_weights(np.ascontiguousarray(w.T).reshape(m, k, 1))
-        self.pack(rw, node, column, packed, {"channels": k, "kernel_shape": [1]}, (1, m), reshape=[n, m])
+        per_channel = (*(1,) * len(rows), m)
+        attrs = {"channels": k, "kernel_shape": [1]}
+        self.pack(rw, node, column, packed, attrs, per_channel, reshape=[*rows, m])
 
 
 @register_pass
@@ -128,14 +132,22 @@ def _signs(node: Node) -> tuple[Value, np.ndarray] | None:
 
 
 def _per_channel_constant(out: Value, op: type, shape: tuple, graph: Graph) -> tuple[Node, np.ndarray] | None:
-    """The single reader of `out` when it is `op`(out, constant of `shape` or fewer dims broadcasting
-    along the channel axis only), with the constant's values per channel."""
+    """The single reader of `out` when it is `op`(out, a float32 constant of `shape`, give or take
+    leading 1s: it varies along the channel axis only), with the constant."""
     if len(out.users) != 1 or out in graph.outputs:
         return None
     user = out.users[0]
     if user.op is not op or user.inputs[0] is not out or user.inputs[1].data is None:
         return None
     data = user.inputs[1].data
-    if data.dtype != np.float32 or data.shape != shape or user.outputs[0].type != out.type:
+    if data.dtype != np.float32 or _strip(data.shape) != _strip(shape) or user.outputs[0].type != out.type:
         return None
     return user, data
+
+
+def _strip(shape: tuple) -> tuple:
+    """The shape without its leading 1s (they broadcast the same)."""
+    shape = tuple(shape)
+    while shape and shape[0] == 1:
+        shape = shape[1:]
+    return shape
