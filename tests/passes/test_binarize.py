@@ -149,7 +149,7 @@ def test_a_batched_matmul_packs_through_reshapes() -> None:
     x = g.add_input("x", TensorType(DType.FLOAT32, (2, 6, 40)))
     y = g.add_node(MatMul, [x, g.add_constant("w", rng.standard_normal((40, 40)).astype(np.float32))], name="mm")
     g.outputs.append(y.output)
-    trained, report = _binarize(g, scaling="scales", keep_first_last=False)
+    trained, _report = _binarize(g, scaling="scales", keep_first_last=False)
     packed, packs = _pack(trained.copy())
     assert packs.packed == 1 and packs.alpha_folded == 1 and "MatMul" not in packed.op_counts()
     for s in _inputs(trained, 2):
