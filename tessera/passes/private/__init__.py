@@ -1,0 +1,1 @@
+"""Private inference: HE packing of linear layers and the two-party cost model."""
