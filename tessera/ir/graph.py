@@ -88,6 +88,8 @@ class Graph:
         # the node order the memory-schedule pass left (node names); the order is still its schedule
         # while the node list matches it (backends then do not advise scheduling again)
         self.memory_schedule: tuple[str, ...] | None = None
+        # the HE packing of the linear layers (tessera.passes.private.layout.HePlan), set by `he-pack`
+        self.he_plan: Any = None
 
     # ---- naming ----------------------------------------------------------------------------------
     def unique_name(self, base: str) -> str:
@@ -334,6 +336,7 @@ class Graph:
         new.outputs = [remap[id(v)] for v in self.outputs]
         new.io_qparams = dict(self.io_qparams)
         new.memory_schedule = self.memory_schedule
+        new.he_plan = self.he_plan
         return new
 
     def __iter__(self) -> Iterator[Node]:

@@ -108,3 +108,13 @@ class Layout(ABC):
     @abstractmethod
     def decode_output(self, polys: np.ndarray) -> np.ndarray:
         """int64 (returned_ciphertexts, N) in [0, t) -> int64 (M, Ho, Wo), centred to [-t/2, t/2)."""
+
+
+@dataclass(frozen=True)
+class HePlan:
+    """What `he-pack` records on the graph (`Graph.he_plan`) and the `he` target runs: the BFV
+    parameters, the packing asked for, and each packed layer's layout by node name."""
+
+    params: HeParams
+    packing: str
+    layouts: dict[str, Layout]
