@@ -11,10 +11,11 @@ register(
     ZooSpec(
         "mobilenetv2",
         "cnn",
-        "MobileNetV2 (inverted residuals, ReLU6); width multiplier and input resolution options",
+        "MobileNetV2 (inverted residuals, ReLU6); width and resolution options; dataset=cifar: stride-1 stem",
         _M + "mobilenet:mobilenetv2",
-        {"width": 1.0, "resolution": 224, "num_classes": 1000},
-        published="1.0@224: 3.5M params, 300M MACs; 0.35@224: 1.7M, 59M",
+        {"width": 1.0, "resolution": 224, "num_classes": 1000, "dataset": "imagenet"},
+        choices={"dataset": ("imagenet", "cifar")},
+        published="1.0@224: 3.5M params, 300M MACs; 0.35@224: 1.7M, 59M; cifar 1.0@32: 2.3M params (10 classes)",
     )
 )
 

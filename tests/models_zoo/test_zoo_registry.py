@@ -36,7 +36,10 @@ def test_unknown_name_lists_the_valid_ones() -> None:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"wdth": 0.5}, r"no option wdth; valid options: width=1.0, resolution=224, num_classes=1000, seed=0"),
+        (
+            {"wdth": 0.5},
+            r"no option wdth; valid options: width=1.0, resolution=224, num_classes=1000, dataset=.imagenet., seed=0",
+        ),
         ({"resolution": "big"}, r"resolution='big' must be int"),
         ({"resolution": True}, r"resolution=True must be int"),
         ({"resolution": 100}, r"resolution 100 must be a multiple of 16"),
