@@ -7,15 +7,18 @@
 
 Per model and scale, on crops of scikit-image's training images (tessera.train.images):
 1. the float network (the zoo's seeded initialization) trains `--float-steps` steps of L1 loss;
-2. it is binarized three ways (`tessera.binarize`: xnor, bireal, scales; first and last layers kept in
-   full precision), and each trains the same `--steps` with the same optimizer, lr (cosine) and data: L1 loss
-   against the high-resolution target plus L1 distillation to the float network's output;
+2. it is binarized three ways (`tessera.binarize`: xnor, bireal, scales), and each trains the same
+   `--steps` with the same optimizer, lr (cosine) and data: L1 loss against the high-resolution
+   target plus L1 distillation to the float network's output;
 3. every network is measured as deployed: the bit-packed graph (PackBits + BinaryConv, bit for bit
    the trained float formulation), PSNR on the Y channel with `scale` border pixels cropped, on the
    held-out evaluation images (tessera.train.images.EVAL_IMAGES, centre crops of `--eval-size` HR pixels,
    super-resolved tile by tile); bicubic is the same images upscaled by imresize.
-The table also gives each binarized network's PSNR before training and the binarized layers' weight
-bytes (float vs packed). Figures in docs/binarization.md.
+`--binarize body` (the default) binarizes the body's convolutions, those whose output has their
+input's shape, as binary SR networks do (E2FIF, SCALES: head, upsampler and tail stay in full precision,
+since every pixel of the image passes through them); `--binarize all` binarizes every layer but the first
+and last (binarize's default), upsampler included. The table also gives each binarized network's PSNR
+before training and the binarized layers' weight bytes (float vs packed). Figures in docs/binarization.md.
 """
 
 from __future__ import annotations
@@ -49,13 +52,15 @@ def main() -> None:
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--eval-size", type=int, default=192, help="HR centre crop of each evaluation image")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--binarize", default="body", choices=["body", "all"], help="which layers (see above)")
     p.add_argument("--kernels", action="store_true", help="also print the CPU and MCU binary kernel tables")
     args = p.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)
     print(f"{cpu_line()}; torch {torch.__version__}, {torch.get_num_threads()} threads")
     print(
         f"{args.model} blocks={args.blocks}, LR crops {args.patch}x{args.patch}, batch {args.batch}, Adam lr "
-        f"{args.lr} cosine; float {args.float_steps} steps, each binarized network {args.steps} steps"
+        f"{args.lr} cosine; float {args.float_steps} steps, each binarized network {args.steps} steps; "
+        f"binarized: {args.binarize}"
     )
     print(f"train images: {', '.join(images.TRAIN_IMAGES)}; eval images: {', '.join(images.EVAL_IMAGES)}")
     rows = [psnr_row(args, scale) for scale in args.scales]
@@ -83,14 +88,20 @@ def psnr_row(args: argparse.Namespace, scale: int) -> tuple[tuple[str, ...], tup
     teacher = tessera.finetune(graph, data, options=_options(args, args.float_steps, count)).graph
     float_psnr = _psnr(teacher, args, scale)
     print(f"x{scale} float: {float_psnr:.2f} dB ({time.perf_counter() - start:.0f} s)", flush=True)
+    layers = body_layers(teacher) if args.binarize == "body" else ()
     got, untrained = {}, {}
     report = None
     for scaling in SCALINGS:
         start = time.perf_counter()
-        before = tessera.binarize(teacher, calibration, scaling=scaling)
+        before = tessera.binarize(teacher, calibration, scaling=scaling, layers=layers)
         untrained[scaling] = _psnr(before.graph, args, scale)
         trained = tessera.binarize(
-            teacher, calibration, scaling=scaling, train=_options(args, args.steps, count), train_data=data
+            teacher,
+            calibration,
+            scaling=scaling,
+            layers=layers,
+            train=_options(args, args.steps, count),
+            train_data=data,
         )
         got[scaling], report = _psnr(trained.graph, args, scale), trained.report
         print(
@@ -105,6 +116,12 @@ def psnr_row(args: argparse.Namespace, scale: int) -> tuple[tuple[str, ...], tup
     sizes = [f"x{scale}", str(len(report.layers)), f"{report.weight_bytes / 1e3:.1f}"]
     sizes += [f"{report.packed_bytes / 1e3:.2f}", f"{report.weight_bytes / report.packed_bytes:.1f}x"]
     return tuple(row), (*sizes, f"{report.binary_macs / 1e6:.1f}")
+
+
+def body_layers(graph: tessera.Graph) -> tuple[str, ...]:
+    """The convolutions whose output has their input's type (the residual body), first and last excepted."""
+    convs = [n for n in graph.nodes if n.op.name == "Conv"]
+    return tuple(n.name for n in convs[1:-1] if n.inputs[0].type == n.outputs[0].type)
 
 
 def _options(args: argparse.Namespace, steps: int, count: int) -> FinetuneOptions:

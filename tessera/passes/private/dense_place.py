@@ -1,0 +1,154 @@
+"""Support arithmetic for the dense depthwise packing: where a tile's pixels, kernel taps and kept
+outputs sit in a polynomial, the stacking pitch that keeps a ciphertext's own cross terms off its
+kept outputs, and the zero-aware greedy that places kernels in returned ciphertexts.
+
+Positions are exponents mod N; a set of positions is a boolean array of length N. The product of
+polynomials with supports A and B has support in the cyclic sumset A + B (the negacyclic sign only
+flips values), so "a product never touches position q" is a question about sumsets, answered here
+exactly with integer FFT counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tessera.passes.private.layout import LinearLayer
+
+
+def _cyclic(a: np.ndarray, b: np.ndarray, sign: int) -> np.ndarray:
+    """Boolean a + b (sign 1) or a - b (sign -1) of position sets mod N, by exact FFT counting."""
+    fb = np.fft.rfft(b.astype(np.float64))
+    counts = np.fft.irfft(np.fft.rfft(a.astype(np.float64)) * (fb if sign > 0 else np.conj(fb)), a.size)
+    return counts > 0.5  # counts are integers <= N^2, far inside float64's exact range
+
+
+def sumset(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return _cyclic(a, b, 1)
+
+
+def diffset(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return _cyclic(a, b, -1)
+
+
+def mask(positions: np.ndarray, n: int) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    out[np.mod(positions, n)] = True
+    return out
+
+
+@dataclass(frozen=True)
+class TileGrid:
+    """One tile shape of a depthwise layer: `rows` x `cols` kept outputs, their input patch laid out
+    row-major with row stride `stride` (>= the patch's real width plus the kernel's reach into
+    padding, so no tap wraps from one patch row into the next)."""
+
+    layer: LinearLayer
+    rows: int
+    cols: int
+
+    @property
+    def patch(self) -> tuple[int, int]:
+        (kh, kw), (sh, sw) = self.layer.kernel, self.layer.stride
+        return (self.rows - 1) * sh + kh, (self.cols - 1) * sw + kw
+
+    @property
+    def origins(self) -> list[tuple[int, int]]:
+        """Top-left kept output (y0, x0) of every tile of one channel."""
+        ho, wo = self.layer.out_hw
+        return [(y, x) for y in range(0, ho, self.rows) for x in range(0, wo, self.cols)]
+
+    def real(self, y0: int, x0: int) -> tuple[range, range]:
+        """Local patch rows and columns of tile (y0, x0) that hold input pixels (not padding)."""
+        (sh, sw), (top, left, _, _) = self.layer.stride, self.layer.pads
+        ph, pw = self.patch
+        r0, c0 = y0 * sh - top, x0 * sw - left  # unpadded coordinates of local (0, 0)
+        rows = range(max(0, -r0), min(ph, self.layer.height - r0))
+        cols = range(max(0, -c0), min(pw, self.layer.width - c0))
+        return rows, cols
+
+    @property
+    def stride(self) -> int:
+        lo, hi = self.patch[1], 0
+        for y0, x0 in self.origins:
+            cols = self.real(y0, x0)[1]
+            if len(cols):
+                lo, hi = min(lo, cols.start), max(hi, cols.stop)
+        return max(hi, self.patch[1] - lo, 1)
+
+    @property
+    def q0(self) -> int:
+        """Exponent offset of kept output (0, 0) from the tile's input and kernel offsets."""
+        kh, kw = self.layer.kernel
+        return (kh - 1) * self.stride + kw - 1
+
+    def taps(self) -> np.ndarray:
+        """Exponent of kernel tap (l, l') relative to the kernel offset, shape (kh, kw)."""
+        kh, kw = self.layer.kernel
+        return self.q0 - np.arange(kh)[:, None] * self.stride - np.arange(kw)[None, :]
+
+    def reads(self, y0: int = 0, x0: int = 0) -> np.ndarray:
+        """Exponents of tile (y0, x0)'s kept outputs relative to input + kernel offset, (rows', cols')."""
+        (sh, sw), (ho, wo) = self.layer.stride, self.layer.out_hw
+        ys, xs = np.arange(min(self.rows, ho - y0)), np.arange(min(self.cols, wo - x0))
+        return self.q0 + ys[:, None] * sh * self.stride + xs[None, :] * sw
+
+    def pixels(self, y0: int, x0: int) -> np.ndarray:
+        rows, cols = self.real(y0, x0)
+        return (np.asarray(rows)[:, None] * self.stride + np.asarray(cols)[None, :]).ravel()
+
+    @property
+    def span(self) -> int:
+        """Exponents one tile's product can reach, from 0: it must stay below N (no self wrap)."""
+        return (self.patch[0] - 1) * self.stride + self.patch[1] + self.q0
+
+    def supports(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Union over this layer's tiles of (pixel, tap, kept-output) position sets mod n."""
+        pix = np.concatenate([self.pixels(y0, x0) for y0, x0 in self.origins])
+        return mask(pix, n), mask(self.taps().ravel(), n), mask(self.reads().ravel(), n)
+
+
+def pitch(grid: TileGrid, n: int, count: int) -> int | None:
+    """Smallest offset step p such that `count` tiles at 0, p, 2p, ... in one polynomial neither
+    overlap nor put any tile's pixels under another tile's kernel onto that tile's kept outputs."""
+    pix, taps, reads = grid.supports(n)
+    clash = diffset(reads, sumset(pix, taps)) | diffset(pix, pix)  # offsets d = a_k - a_k' that fail
+    clash[0] = False
+    ks = np.arange(1, count)
+    for p in range(1, n // max(count, 1) + 1):
+        if not (clash[(ks * p) % n].any() or clash[(-ks * p) % n].any()):
+            return p
+    return None
+
+
+def place(grid: TileGrid, n: int, offsets: np.ndarray, order: list[int]) -> list[tuple[int, int]]:
+    """Greedy zero-aware placement of the kernels of tiles at input `offsets` (one ciphertext):
+    tile k goes to the first returned ciphertext o and smallest offset b where its kept outputs
+    (offsets[k] + b + reads) meet no other product's support and its product's support meets no
+    other kept output. Returns (o, b) per tile, indexed like `offsets`."""
+    pix, taps, reads = grid.supports(n)
+    stack = np.zeros(n, dtype=bool)
+    for a in offsets:
+        stack |= np.roll(pix, int(a))
+    support = sumset(stack, taps)
+    for a in offsets:
+        support |= np.roll(reads, int(a))
+    f = diffset(support, reads)  # b - b' + a_k in f: tile k's reads would meet a product at b'
+    neg_f = np.roll(f[::-1], 1)  # -f
+    outputs: list[list[np.ndarray]] = []  # per returned ciphertext: [blocked-by-support, blocked-by-reads]
+    where: dict[int, tuple[int, int]] = {}
+    for k in order:
+        a = int(offsets[k])
+        for o, (by_support, by_reads) in enumerate(outputs):
+            free = ~(np.roll(by_support, -a) | by_reads)
+            if free.any():
+                break
+        else:
+            o, free = len(outputs), np.ones(n, dtype=bool)
+            outputs.append([np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)])
+        b = int(np.argmax(free))
+        outputs[o][0] |= np.roll(f, b)
+        outputs[o][1] |= np.roll(neg_f, b + a)
+        where[k] = (o, b)
+    return [where[k] for k in range(len(offsets))]
