@@ -103,7 +103,9 @@ class DenseLayout(Layout):
             i, a, _, _ = self._where(t)
             rows, cols = grid.real(y0, x0)
             r0, c0 = y0 * sh - top, x0 * sw - left
-            block = np.asarray(x, dtype=np.int64)[self._source(m), r0 + rows.start : r0 + rows.stop, c0 + cols.start : c0 + cols.stop]
+            block = np.asarray(x, dtype=np.int64)[
+                self._source(m), r0 + rows.start : r0 + rows.stop, c0 + cols.start : c0 + cols.stop
+            ]
             polys[i, a + grid.pixels(y0, x0)] = block.ravel()
         return np.mod(polys, self.params.t)
 

@@ -140,7 +140,7 @@ def place(grid: TileGrid, n: int, offsets: np.ndarray, order: list[int]) -> list
     where: dict[int, tuple[int, int]] = {}
     for k in order:
         a = int(offsets[k])
-        for o, (by_support, by_reads) in enumerate(outputs):
+        for o, (by_support, by_reads) in enumerate(outputs):  # noqa: B007 (o is the slot taken on break)
             free = ~(np.roll(by_support, -a) | by_reads)
             if free.any():
                 break
