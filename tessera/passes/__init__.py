@@ -4,6 +4,7 @@ from tessera.passes import (
     binarize,  # noqa: F401  (registers binarize, pack-binary)
     canonicalize,  # noqa: F401  (imported to register its passes)
     memory,  # noqa: F401  (registers memory-schedule, memory-plan)
+    private,  # noqa: F401  (registers he-pack)
     quantize,  # noqa: F401  (registers quantize-int8)
     tiling,  # noqa: F401  (registers patch-based)
 )

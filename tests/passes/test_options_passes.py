@@ -21,6 +21,7 @@ BAD_VALUES: dict[str, list[tuple[str, Any]]] = {
     "binarize": [("scaling", "dorefa"), ("eval_samples", 0), ("seed", -1)],
     "canonicalize": [("max_rounds", 0), ("steps", ("dce", "nope")), ("steps", ("canonicalize",))],
     "fold-constants": [("max_bytes", -1)],
+    "he-pack": [("packing", "falcon"), ("n", 3000), ("n", 512), ("plain_bits", 64), ("scale_bits", 20), ("seed", -1)],
     "memory-plan": [("method", "tetris"), ("alignment", 0), ("time_limit_s", 0.0)],
     "memory-schedule": [("method", "magic"), ("time_limit_s", -1.0)],
     "patch-based": [("grid", -1), ("max_grid", 1), ("max_mac_overhead", -0.5), ("planner", "tetris")],

@@ -1,6 +1,7 @@
 """The linear layers an HE packing covers, read off a graph: every 2-D convolution ("conv" with
 group 1, "depthwise" with group == channels == output channels) and every Gemm / MatMul whose
-weights are a constant 2-D matrix ("fc"). Shapes come from the graph's inferred value types; the
+weights are a constant 2-D matrix ("fc"); a 1x1 convolution of a 1x1 map (squeeze-and-excitation)
+is a matrix-vector product and packs as "fc". Shapes come from the graph's inferred value types; the
 batch must be 1 (one client input per inference).
 
 Biases are not part of a layer here: under two-party inference the server adds them to its share."""
@@ -78,6 +79,15 @@ def _conv(graph: Graph, node: Node) -> LinearLayer:
             )
         kind = "depthwise"
     (top, left), (bottom, right) = geometry.pads_begin, geometry.pads_end
+    if (
+        kind == "conv"
+        and x.shape[2] == x.shape[3] == w.shape[2] == w.shape[3] == 1
+        and not any((top, left, bottom, right))
+    ):
+        # a 1x1 convolution of a 1x1 map (squeeze-and-excitation) is a matrix-vector product
+        return LinearLayer(
+            node=node.name, kind="fc", in_channels=channels, height=1, width=1, out_channels=out_channels
+        )
     return LinearLayer(
         node=node.name,
         kind=kind,
