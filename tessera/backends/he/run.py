@@ -15,13 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tessera.backends.he.fixed_point import FixedPointInterpreter
+from tessera.backends.he.seal_runtime import SealRuntime
 from tessera.errors import TargetError
 from tessera.ir.graph import Graph, Node
 from tessera.passes.private.layout import HePlan, Layout
 from tessera.passes.private.poly import layer_reference
-
-from tessera.backends.he.fixed_point import FixedPointInterpreter
-from tessera.backends.he.seal_runtime import SealRuntime
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,9 @@ class SealProduct:
 
     def __call__(self, node: Node, layout: Layout, x: np.ndarray, w: np.ndarray) -> np.ndarray:
         t = layout.params.t
-        ex = self.runtime.exchange(layout.encode_input(x), layout.pairs, layout.encode_weights(w), layout.returned_ciphertexts)
+        ex = self.runtime.exchange(
+            layout.encode_input(x), layout.pairs, layout.encode_weights(w), layout.returned_ciphertexts
+        )
         y = layout.decode_output(np.mod(ex.client + ex.server, t))
         if self.check:
             want = layer_reference(layout, x, w)

@@ -87,7 +87,9 @@ class SealRuntime:
         parms.set_plain_modulus(p.t)
         self.context = seal.SEALContext(parms)
         if not self.context.parameters_set():
-            raise TargetError(f"SEAL refuses BFV with N = {p.n}, t = 2^{p.plain_bits}: {self.context.parameter_error_message()}")
+            raise TargetError(
+                f"SEAL refuses BFV with N = {p.n}, t = 2^{p.plain_bits}: {self.context.parameter_error_message()}"
+            )
         secret = seal.KeyGenerator(self.context).secret_key()
         self.encryptor = seal.Encryptor(self.context, secret)
         self.decryptor = seal.Decryptor(self.context, secret)
@@ -137,7 +139,11 @@ class SealRuntime:
     # The server
 
     def products(
-        self, cts: list[Any], pairs: tuple[tuple[int, int], ...], plaintexts: dict[tuple[int, int], np.ndarray], returned: int
+        self,
+        cts: list[Any],
+        pairs: tuple[tuple[int, int], ...],
+        plaintexts: dict[tuple[int, int], np.ndarray],
+        returned: int,
     ) -> tuple[list[Any | None], np.ndarray]:
         """returned[j] = sum over pairs (j, i) of cts[i] * K[j, i] - r_j, mod-switched down (None
         where no pair reaches j: nothing is sent, both shares are 0); and the masks r (returned, N),
@@ -164,7 +170,11 @@ class SealRuntime:
         return sums, masks
 
     def exchange(
-        self, polys: np.ndarray, pairs: tuple[tuple[int, int], ...], plaintexts: dict[tuple[int, int], np.ndarray], returned: int
+        self,
+        polys: np.ndarray,
+        pairs: tuple[tuple[int, int], ...],
+        plaintexts: dict[tuple[int, int], np.ndarray],
+        returned: int,
     ) -> Exchange:
         """One layer's round: encrypt `polys`, the server's masked products, the client's decryption."""
         clock = [time.perf_counter()]
