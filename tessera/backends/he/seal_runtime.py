@@ -44,6 +44,15 @@ def import_seal() -> Any:
     return seal
 
 
+def check_params(params: HeParams) -> None:
+    """TargetError unless the runtime has a coefficient modulus for the plan's ring degree."""
+    if params.n not in COEFF_BITS:
+        raise TargetError(
+            f"the he target runs BFV at N = {', '.join(map(str, COEFF_BITS))} only (its coefficient modulus "
+            f"is chosen for that degree), got n = {params.n}; plan with n=4096"
+        )
+
+
 def _header(size: int, major: int, minor: int) -> np.ndarray:
     """A SEALHeader (no compression) as two u64 words."""
     word = _MAGIC | (_HEADER << 16) | (major << 24) | (minor << 32)
@@ -75,11 +84,7 @@ class SealRuntime:
 
     def __post_init__(self) -> None:
         p = self.params
-        if p.n not in COEFF_BITS:
-            raise TargetError(
-                f"the he target runs BFV at N = {', '.join(map(str, COEFF_BITS))} only (its coefficient modulus "
-                f"is chosen for that degree), got n = {p.n}; plan with n=4096"
-            )
+        check_params(p)
         seal = self._seal = import_seal()
         parms = seal.EncryptionParameters(seal.scheme_type.bfv)
         parms.set_poly_modulus_degree(p.n)

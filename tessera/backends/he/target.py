@@ -15,7 +15,7 @@ import numpy as np
 
 from tessera.backends.he.report import HeLayer, HeReport
 from tessera.backends.he.run import HeRun, run_he
-from tessera.backends.he.seal_runtime import import_seal
+from tessera.backends.he.seal_runtime import check_params, import_seal
 from tessera.backends.targets import Target, register_target, write_json
 from tessera.errors import PassError, TargetError
 from tessera.ir.graph import Graph
@@ -122,6 +122,7 @@ def build(graph: Graph, options: HeOptions) -> HeArtifact:
             f"target 'he': the graph's he_plan packs {plan.packing!r} but option packing is {options.packing!r}; "
             f"run he-pack with packing={options.packing} or drop the option"
         )
+    check_params(plan.params)
     names = {node.name for node in graph.nodes}
     missing = sorted(set(plan.layouts) - names)
     if missing:
