@@ -18,6 +18,7 @@ ONNXSCRIPT = "torch's ONNX exporter needs onnxscript (pip install tessera[all])"
 PLOTS = "the memory plot needs matplotlib (pip install tessera[plots])"
 SKLEARN = "the digits data set needs scikit-learn (pip install tessera[test])"
 SKIMAGE = "the super-resolution images need scikit-image (pip install tessera[train])"
+SEAL = "the he target needs Microsoft SEAL's Python bindings (pip install 'tessera[he]')"
 MCU_TOOLS = "apt-get install gcc make gcc-arm-none-eabi qemu-system-arm"
 
 

@@ -27,7 +27,7 @@ def test_targets_text_lists_every_option_with_type_default_and_help(capsys: pyte
 def test_targets_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["targets", "--json"]) == 0
     data = {t["name"]: t for t in json.loads(capsys.readouterr().out)["targets"]}
-    assert set(data) == {"cpu", "mcu", "reference"}
+    assert set(data) == {"cpu", "he", "mcu", "reference"}
     options = {o["name"]: o for o in data["mcu"]["options"]}
     assert options["inplace"] == {
         "name": "inplace",

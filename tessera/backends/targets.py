@@ -129,7 +129,7 @@ def available_targets() -> list[str]:
 
 
 # Backends that register targets on import. Each imports its heavy dependencies lazily, inside `build`.
-_BACKEND_MODULES: tuple[str, ...] = ("tessera.backends.mcu", "tessera.backends.cpu")
+_BACKEND_MODULES: tuple[str, ...] = ("tessera.backends.mcu", "tessera.backends.cpu", "tessera.backends.he")
 
 
 def _load_backends() -> None:
