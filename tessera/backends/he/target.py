@@ -19,9 +19,8 @@ from tessera.backends.he.seal_runtime import check_params, import_seal
 from tessera.backends.targets import Target, register_target, write_json
 from tessera.errors import PassError, TargetError
 from tessera.ir.graph import Graph
-from tessera.passes.private.layers import linear_layers
-from tessera.passes.private.layout import HeParams, HePlan
-from tessera.passes.private.packings import plan_layer
+from tessera.passes.private.he_pack import HePack
+from tessera.passes.private.layout import HePlan
 
 Packing = Literal["cheetah", "dense"]
 
@@ -103,13 +102,13 @@ def _plain(value: Any) -> Any:
 
 
 def plan_here(graph: Graph, packing: str) -> HePlan:
-    """The plan `he-pack` with default parameters would record, for a graph that has none."""
-    params = HeParams()
+    """The plan `he-pack` with default parameters records (exact check included), for a graph that has none."""
     try:
-        layouts = {f.layer.node: plan_layer(f.layer, params, packing) for f in linear_layers(graph)}
+        plan = HePack(packing=packing).run(graph.copy()).graph.he_plan
     except PassError as err:
         raise TargetError(f"target 'he': {err}") from None
-    return HePlan(params, packing, layouts)
+    assert isinstance(plan, HePlan)
+    return plan
 
 
 def build(graph: Graph, options: HeOptions) -> HeArtifact:
