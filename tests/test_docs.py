@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
-from conftest import MCU_TOOLS, SKIMAGE, TORCH, TVM, require, require_tools
+from conftest import MCU_TOOLS, SEAL, SKIMAGE, TORCH, TVM, require, require_tools
 from onnx import TensorProto, helper, numpy_helper
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -143,6 +143,8 @@ def _require_for(block: Block) -> None:
         require("tvm", TVM)
     if re.search(r'target="mcu"|--target mcu|tessera demo|make host', block.code):
         require_tools(["gcc", "make"], MCU_TOOLS)
+    if re.search(r'target="he"|--target he', block.code):
+        require("seal", SEAL)
     if 'on="qemu"' in block.code or "run-qemu" in block.code:
         require_tools(["arm-none-eabi-gcc", "qemu-system-arm"], MCU_TOOLS)
 
