@@ -35,6 +35,9 @@ def _check(layout, layer: LinearLayer, seed: int) -> None:
         _dw(7, 70, 1),  # one channel larger than a polynomial
         LinearLayer("conv", "conv", 16, 9, 11, 8, (5, 5), (1, 1), (2, 2, 2, 2)),
         LinearLayer("conv2", "conv", 3, 33, 31, 5, (3, 3), (2, 2), PAD1),
+        LinearLayer("conv3", "conv", 130, 7, 7, 9, (1, 1)),  # channels split over blocks (130 * 49 > N)
+        LinearLayer("fc", "fc", 37, 1, 1, 5),
+        LinearLayer("fc2", "fc", 5000, 1, 1, 300),  # an input vector longer than one polynomial
     ],
     ids=lambda layer: f"{layer.kind}{layer.in_channels}x{layer.height}s{layer.stride[0]}k{layer.kernel[0]}",
 )
