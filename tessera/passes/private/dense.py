@@ -255,7 +255,7 @@ def _plan(layer: LinearLayer, params: HeParams, cost: DenseCost) -> DenseLayout:
     found = [
         _best_stack(layer, params, cost, tile, phases, shared)
         for phases in _phase_choices(layer)
-        for tile in tilings(layer if phases == 1 else phase_layer(layer), params.n)
+        for tile in tilings(layer if phases == 1 else phase_layer(layer), params.n)[:3]
         for shared in (False, True)
     ]
     best = min((f for f in found if f is not None), key=lambda f: f[0], default=None)

@@ -160,12 +160,14 @@ def place(
             opened += 1 + max(j for j, _ in alone[count])
             continue
         where: dict[int, tuple[int, int]] = {}
+        linked: set[int] = set()  # returned ciphertexts this input ciphertext already feeds
         for k in (k for k in order if k < count):
             a = int(offsets[k])
             free = ~(_roll(blocked[:, 0], -a) | blocked[:, 1])
             fits = np.flatnonzero(free.any(axis=1))
+            mine = [r for r in fits if ids[r] in linked]  # one plaintext, one multiply, if it fits
             if fits.size:
-                r = int(fits[0])
+                r = int(mine[0] if mine else fits[0])
             else:  # open a returned ciphertext, closing the oldest beyond the window
                 keep = max(window - 1, 0)
                 blocked = np.concatenate([blocked[-keep:] if keep else blocked[:0], np.zeros((1, 2, n), bool)])
@@ -175,5 +177,6 @@ def place(
             blocked[r, 0] |= _roll(f, b)
             blocked[r, 1] |= _roll(neg_f, b + a)
             where[k] = (ids[r], b)
+            linked.add(ids[r])
         out += [where[k] for k in range(count)]
     return out
