@@ -9,9 +9,10 @@ multiplies input ciphertext i by one plaintext per returned ciphertext it feeds;
 holds the reversed kernels of the tiles routed there, at offsets the greedy in dense_place chose
 so that every kept output is touched by its own tile's product only: cross terms (pixels of tile k
 under the kernel of tile k') fall on exponents nobody reads, padding and stride-skipped outputs
-included. All input ciphertexts share one pattern `placement` ((returned slot, kernel offset) per
-stacked tile); the last, partial one uses its first tiles' share of it. docs/he-dense-section.md
-gives the correctness argument and the figures.
+included. Returned ciphertexts may be shared: products of different input ciphertexts (stacked
+alike) sum into one. A strided layer may run as its polyphase stride-1 layer, one input ciphertext
+per phase image, the phases' products summed. docs/he-dense-section.md gives the correctness
+argument, the figures and the trade-off between uploads and returned ciphertexts.
 """
 
 from __future__ import annotations

@@ -66,11 +66,12 @@ def test_a_grouped_convolution_is_refused() -> None:
         plan_dense(layer, PARAMS)
 
 
-def _totals(cost: DenseCost) -> tuple[tuple[int, int, int], float, float]:
+def _totals(cost: DenseCost) -> tuple[tuple[int, ...], float, float]:
     layouts = [plan_dense(_dw(*spec), PARAMS, cost) for spec in MOBILENETV2_CIFAR_DW]
     dense = total(he_layer_cost(x) for x in layouts)
     cheetah = total(he_layer_cost(plan_cheetah(_dw(*spec), PARAMS)) for spec in MOBILENETV2_CIFAR_DW)
-    counts = tuple(sum(getattr(x, f) for x in layouts) for f in ("input_ciphertexts", "multiplies", "returned_ciphertexts"))
+    fields = ("input_ciphertexts", "multiplies", "returned_ciphertexts")
+    counts = tuple(sum(getattr(x, f) for x in layouts) for f in fields)
     return counts, cheetah.latency(LAN) / dense.latency(LAN), cheetah.latency(WAN) / dense.latency(WAN)
 
 
