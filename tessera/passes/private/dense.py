@@ -9,53 +9,77 @@ multiplies input ciphertext i by one plaintext per returned ciphertext it feeds;
 holds the reversed kernels of the tiles routed there, at offsets the greedy in dense_place chose
 so that every kept output is touched by its own tile's product only: cross terms (pixels of tile k
 under the kernel of tile k') fall on exponents nobody reads, padding and stride-skipped outputs
-included. All input ciphertexts share one pattern `placement` ((returned slot, kernel offset) per
-stacked tile); the last, partial one uses its first tiles' share of it. docs/he-dense-section.md
-gives the correctness argument and the figures.
+included. Returned ciphertexts may be shared: products of different input ciphertexts (stacked
+alike) sum into one. A strided layer may run as its polyphase stride-1 layer, one input ciphertext
+per phase image, the phases' products summed. docs/he-dense-section.md gives the correctness
+argument, the figures and the trade-off between uploads and returned ciphertexts.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, replace
+from functools import cache, cached_property
 
 import numpy as np
 
 from tessera.errors import PassError
 from tessera.passes.private.dense_place import TileGrid, pitch, place
 from tessera.passes.private.layout import HeParams, Layout, LinearLayer
+from tessera.passes.private.network import NETWORKS, he_layer_cost
 from tessera.passes.private.poly import centred
-
-INPUT_BYTES = 131185  # a fresh ciphertext (SEAL, N = 4096, [60, 33, 16] bits)
-RETURNED_BYTES = 65649  # after mod_switch_to_next
 
 
 @dataclass(frozen=True)
 class DenseCost:
-    """What the tiling search minimises: bytes on the wire, then multiplies (compute)."""
+    """What the tiling search minimises: the layer's modelled latency summed over the networks
+    (LAN + WAN: each setting counts, WAN's bytes weigh most), plus `returned_s` seconds per
+    returned ciphertext (0 by default: a knob to trade latency for fewer returned ciphertexts);
+    ties go to fewer returned ciphertexts."""
 
-    input_bytes: int = INPUT_BYTES
-    returned_bytes: int = RETURNED_BYTES
+    returned_s: float = 0.0
 
-    def of(self, layout: Layout) -> tuple[int, int]:
-        wire = layout.input_ciphertexts * self.input_bytes + layout.returned_ciphertexts * self.returned_bytes
-        return wire, layout.multiplies
+    def of(self, layout: Layout) -> tuple[float, int]:
+        cost = he_layer_cost(layout)
+        seconds = sum(cost.latency(net) for net in NETWORKS) + self.returned_s * layout.returned_ciphertexts
+        return round(seconds, 9), layout.returned_ciphertexts
+
+
+def phase_layer(layer: LinearLayer) -> LinearLayer:
+    """A strided depthwise layer as a stride-1 one over its polyphase images: phase (p, q) of the
+    padded input is xpad[:, p::sh, q::sw], its kernel w[:, :, p::sh, q::sw], and the layer's output is
+    the sum over phases of their stride-1 valid correlations (out[i, j] takes xpad[sh i + l, sw j + l']
+    and l = sh u + p puts it at phase row i + u). Each phase image is cut or zero-filled to the
+    Ho + kh' - 1 rows and Wo + kw' - 1 columns the outputs read."""
+    (kh, kw), (sh, sw), (ho, wo) = layer.kernel, layer.stride, layer.out_hw
+    kv = (-(-kh // sh), -(-kw // sw))
+    c, m = layer.in_channels, layer.out_channels
+    return LinearLayer(layer.node, "depthwise", c, ho + kv[0] - 1, wo + kv[1] - 1, m, kv, (1, 1), (0, 0, 0, 0), c)
 
 
 @dataclass(frozen=True)
 class DenseLayout(Layout):
+    """`placement[t]` = (input group, input offset, returned ciphertext, kernel offset) of tile t.
+    With `phases` > 1 the layer runs as its polyphase stride-1 layer: input group g is the phases
+    ciphertexts phase * groups + g, one per phase image, all stacked alike, and the products of a
+    group's phases with their phase kernels (placed alike) sum into the same returned ciphertext."""
+
     layer: LinearLayer
     params: HeParams
     tile: tuple[int, int]
     per_ct: int
-    pitch: int
-    placement: tuple[tuple[int, int], ...]
+    phases: int
+    shared: bool
+    placement: tuple[tuple[int, int, int, int], ...]
     name: str = "dense"
 
     @cached_property
+    def virtual(self) -> LinearLayer:
+        return self.layer if self.phases == 1 else phase_layer(self.layer)
+
+    @cached_property
     def grid(self) -> TileGrid:
-        return TileGrid(self.layer, *self.tile)
+        return TileGrid(self.virtual, *self.tile)
 
     @cached_property
     def tiles(self) -> list[tuple[int, int, int]]:
@@ -63,68 +87,82 @@ class DenseLayout(Layout):
         return [(m, y0, x0) for m in range(self.layer.out_channels) for y0, x0 in self.grid.origins]
 
     @cached_property
-    def _slots(self) -> list[list[int]]:
-        """Per input ciphertext, the returned index of each placement slot it uses (-1: unused)."""
-        out, nxt = [], 0
-        for i in range(self.input_ciphertexts):
-            used = sorted({self.placement[k][0] for k in range(min(self.per_ct, len(self.tiles) - i * self.per_ct))})
-            index = dict.fromkeys(range(max(o for o, _ in self.placement) + 1), -1)
-            for o in used:
-                index[o], nxt = nxt, nxt + 1
-            out.append([index[o] for o in sorted(index)])
-        return out
-
-    def _where(self, t: int) -> tuple[int, int, int, int]:
-        """Tile t's (input ct, input offset, returned ct, kernel offset)."""
-        i, k = divmod(t, self.per_ct)
-        o, b = self.placement[k]
-        return i, k * self.pitch, self._slots[i][o], b
+    def groups(self) -> int:
+        return 1 + max(g for g, _, _, _ in self.placement)
 
     @property
     def input_ciphertexts(self) -> int:
-        return math.ceil(len(self.tiles) / self.per_ct)
+        return self.groups * self.phases
 
-    @property
+    @cached_property
     def returned_ciphertexts(self) -> int:
-        return sum(1 for slots in self._slots for j in slots if j >= 0)
+        return 1 + max(j for _, _, j, _ in self.placement)
 
     @cached_property
     def pairs(self) -> tuple[tuple[int, int], ...]:
-        return tuple(sorted({(self._where(t)[2], self._where(t)[0]) for t in range(len(self.tiles))}))
+        links, groups = {(j, g) for g, _, j, _ in self.placement}, self.groups
+        return tuple(sorted((j, phase * groups + g) for j, g in links for phase in range(self.phases)))
 
     def _source(self, m: int) -> int:
         return m // (self.layer.out_channels // self.layer.in_channels)
 
+    def _phase_inputs(self, x: np.ndarray) -> list[np.ndarray]:
+        """The virtual layer's unpadded input per phase: x itself, or the polyphase images."""
+        if self.phases == 1:
+            return [np.asarray(x, dtype=np.int64)]
+        layer, virtual = self.layer, self.virtual
+        (top, left, bottom, right), (sh, sw) = layer.pads, layer.stride
+        xp = np.pad(np.asarray(x, dtype=np.int64), ((0, 0), (top, bottom), (left, right)))
+        out = []
+        for p in range(sh):
+            for q in range(sw):
+                part = xp[:, p::sh, q::sw][:, : virtual.height, : virtual.width]
+                image = np.zeros((layer.in_channels, virtual.height, virtual.width), dtype=np.int64)
+                image[:, : part.shape[1], : part.shape[2]] = part
+                out.append(image)
+        return out
+
+    def _phase_weights(self, w: np.ndarray) -> list[np.ndarray]:
+        if self.phases == 1:
+            return [np.asarray(w, dtype=np.int64)]
+        (sh, sw), kv = self.layer.stride, self.virtual.kernel
+        out = []
+        for p in range(sh):
+            for q in range(sw):
+                part = np.asarray(w, dtype=np.int64)[:, :, p::sh, q::sw]
+                kernel = np.zeros((*part.shape[:2], *kv), dtype=np.int64)
+                kernel[:, :, : part.shape[2], : part.shape[3]] = part
+                out.append(kernel)
+        return out
+
     def encode_input(self, x: np.ndarray) -> np.ndarray:
-        n, layer, grid = self.params.n, self.layer, self.grid
-        (sh, sw), (top, left, _, _) = layer.stride, layer.pads
+        n, grid, groups = self.params.n, self.grid, self.groups
+        (sh, sw), (top, left, _, _) = self.virtual.stride, self.virtual.pads
         polys = np.zeros((self.input_ciphertexts, n), dtype=np.int64)
-        for t, (m, y0, x0) in enumerate(self.tiles):
-            i, a, _, _ = self._where(t)
-            rows, cols = grid.real(y0, x0)
-            r0, c0 = y0 * sh - top, x0 * sw - left
-            block = np.asarray(x, dtype=np.int64)[
-                self._source(m), r0 + rows.start : r0 + rows.stop, c0 + cols.start : c0 + cols.stop
-            ]
-            polys[i, a + grid.pixels(y0, x0)] = block.ravel()
+        for phase, image in enumerate(self._phase_inputs(x)):
+            for (m, y0, x0), (g, a, _, _) in zip(self.tiles, self.placement, strict=True):
+                rows, cols = grid.real(y0, x0)
+                r0, c0 = y0 * sh - top, x0 * sw - left
+                block = image[self._source(m), r0 + rows.start : r0 + rows.stop, c0 + cols.start : c0 + cols.stop]
+                polys[phase * groups + g, a + grid.pixels(y0, x0)] = block.ravel()
         return np.mod(polys, self.params.t)
 
     def encode_weights(self, w: np.ndarray) -> dict[tuple[int, int], np.ndarray]:
-        n, t = self.params.n, self.params.t
+        n, t, groups = self.params.n, self.params.t, self.groups
         taps = self.grid.taps().ravel()
         plain = {p: np.zeros(n, dtype=np.int64) for p in self.pairs}
-        for tile, (m, _, _) in enumerate(self.tiles):
-            i, _, j, b = self._where(tile)
-            e = b + taps  # X^e with e >= N is -X^(e - N), e >= 0 since taps >= 0
-            np.add.at(plain[(j, i)], e % n, np.where((e // n) % 2, -1, 1) * np.asarray(w, dtype=np.int64)[m, 0].ravel())
+        for phase, kernel in enumerate(self._phase_weights(w)):
+            for (m, _, _), (g, _, j, b) in zip(self.tiles, self.placement, strict=True):
+                e = b + taps  # X^e with e >= N is -X^(e - N), e >= 0 since taps >= 0
+                sign = np.where((e // n) % 2, -1, 1)
+                np.add.at(plain[(j, phase * groups + g)], e % n, sign * kernel[m, 0].ravel())
         return {p: np.mod(v, t) for p, v in plain.items()}
 
     def decode_output(self, polys: np.ndarray) -> np.ndarray:
         n = self.params.n
         ho, wo = self.layer.out_hw
         out = np.zeros((self.layer.out_channels, ho, wo), dtype=np.int64)
-        for tile, (m, y0, x0) in enumerate(self.tiles):
-            _, a, j, b = self._where(tile)
+        for (m, y0, x0), (_, a, j, b) in zip(self.tiles, self.placement, strict=True):
             e = a + b + self.grid.reads(y0, x0)
             rows, cols = e.shape
             out[m, y0 : y0 + rows, x0 : x0 + cols] = np.where((e // n) % 2, -1, 1) * polys[j, e % n]
@@ -164,35 +202,73 @@ def tilings(layer: LinearLayer, n: int) -> list[tuple[int, int]]:
     raise PassError(f"layer {layer.node!r}: no tile of its kernel {layer.kernel} fits a polynomial of degree {n}")
 
 
-def layout_for(layer: LinearLayer, params: HeParams, tile: tuple[int, int], per_ct: int) -> DenseLayout | None:
-    """The dense layout with this tile shape and this many tiles per input ciphertext, if they fit."""
-    grid = TileGrid(layer, *tile)
+def layout_for(
+    layer: LinearLayer, params: HeParams, tile: tuple[int, int], per_ct: int, phases: int = 1, shared: bool = False
+) -> DenseLayout | None:
+    """The dense layout with this tile shape, this many tiles per input ciphertext, run directly
+    (phases 1) or over its polyphase images, with returned ciphertexts shared between input
+    ciphertexts or not; None when the tiles do not fit."""
+    virtual = layer if phases == 1 else phase_layer(layer)
+    grid = TileGrid(virtual, *tile)
     step = pitch(grid, params.n, per_ct)
     if step is None:
         return None
+    tiles = layer.out_channels * len(grid.origins)
+    counts = [min(per_ct, tiles - start) for start in range(0, tiles, per_ct)]
     offsets = np.arange(per_ct) * step
-    order = [k for pair in zip(range(per_ct), reversed(range(per_ct))) for k in pair][:per_ct]
-    order = list(dict.fromkeys(order))
-    placement = place(grid, params.n, offsets, order)
-    return DenseLayout(layer, params, tile, per_ct, step, tuple(placement))
+    order = list(dict.fromkeys(k for pair in zip(range(per_ct), reversed(range(per_ct))) for k in pair))
+    window = 8 if shared else params.n
+    found = place(grid, params.n, offsets, counts, order, shared, window)
+    placement = tuple((t // per_ct, (t % per_ct) * step, j, b) for t, (j, b) in enumerate(found))
+    return DenseLayout(layer, params, tile, per_ct, phases, shared, placement)
 
 
-def plan_dense(layer: LinearLayer, params: HeParams, cost: DenseCost | None = None) -> DenseLayout:
-    """The cheapest dense layout of a depthwise layer under `cost` over tile shapes and tiles per
-    input ciphertext (communication-aware tiling)."""
-    _check_depthwise(layer)
-    cost = cost or DenseCost()
-    best: tuple[tuple[int, int], DenseLayout] | None = None
-    for tile in tilings(layer, params.n):
-        grid = TileGrid(layer, *tile)
-        tiles = layer.out_channels * len(grid.origins)
-        for per_ct in _candidates(min(tiles, params.n // max(grid.stride, 1))):
-            layout = layout_for(layer, params, tile, per_ct)
-            if layout is None:
-                continue
-            key = cost.of(layout)
-            if best is None or key < best[0]:
-                best = (key, layout)
+def _phase_choices(layer: LinearLayer) -> list[int]:
+    sh, sw = layer.stride
+    return [1] if sh * sw == 1 else [1, sh * sw]
+
+
+def _best_stack(
+    layer: LinearLayer, params: HeParams, cost: DenseCost, tile: tuple[int, int], phases: int, shared: bool
+) -> tuple[tuple[float, int], DenseLayout] | None:
+    """The cheapest tiles-per-ciphertext choice for one tile shape, phase count and sharing: cost
+    falls then rises with the count (fewer uploads, then denser products), so the scan stops three
+    candidates past the best."""
+    virtual = layer if phases == 1 else phase_layer(layer)
+    grid = TileGrid(virtual, *tile)
+    tiles = layer.out_channels * len(grid.origins)
+    best: tuple[tuple[float, int], DenseLayout] | None = None
+    worse = 0
+    for per_ct in _candidates(min(tiles, params.n // max(grid.stride, 1))):
+        layout = layout_for(layer, params, tile, per_ct, phases, shared)
+        if layout is None:
+            break  # more tiles fit no better
+        key = cost.of(layout)
+        if best is None or key < best[0]:
+            best, worse = (key, layout), 0
+        elif (worse := worse + 1) >= 3:
+            break
+    return best
+
+
+@cache
+def _plan(layer: LinearLayer, params: HeParams, cost: DenseCost) -> DenseLayout:
+    found = [
+        _best_stack(layer, params, cost, tile, phases, shared)
+        for phases in _phase_choices(layer)
+        for tile in tilings(layer if phases == 1 else phase_layer(layer), params.n)[:3]
+        for shared in (False, True)
+    ]
+    best = min((f for f in found if f is not None), key=lambda f: f[0], default=None)
     if best is None:
         raise PassError(f"layer {layer.node!r}: no dense layout fits a polynomial of degree {params.n}")
     return best[1]
+
+
+def plan_dense(layer: LinearLayer, params: HeParams, cost: DenseCost | None = None) -> DenseLayout:
+    """The cheapest dense layout of a depthwise layer under `cost` over tile shapes, tiles per input
+    ciphertext, direct or polyphase, and returned ciphertexts shared or not (the tiling search).
+    Layers of one geometry share one search."""
+    _check_depthwise(layer)
+    found = _plan(replace(layer, node=""), params, cost or DenseCost())
+    return replace(found, layer=layer)

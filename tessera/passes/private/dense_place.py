@@ -122,33 +122,61 @@ def pitch(grid: TileGrid, n: int, count: int) -> int | None:
     return None
 
 
-def place(grid: TileGrid, n: int, offsets: np.ndarray, order: list[int]) -> list[tuple[int, int]]:
-    """Greedy zero-aware placement of the kernels of tiles at input `offsets` (one ciphertext):
-    tile k goes to the first returned ciphertext o and smallest offset b where its kept outputs
+def _roll(x: np.ndarray, shift: int) -> np.ndarray:
+    """np.roll along the last axis, by two slices (np.roll's generality costs most of the greedy)."""
+    s = shift % x.shape[-1]
+    return np.concatenate((x[..., x.shape[-1] - s :], x[..., : x.shape[-1] - s]), axis=-1) if s else x
+
+
+def place(
+    grid: TileGrid, n: int, offsets: np.ndarray, counts: list[int], order: list[int], share: bool, window: int = 8
+) -> list[tuple[int, int]]:
+    """Greedy zero-aware placement of every tile's kernel. Input ciphertext i holds counts[i] tiles
+    at the first `offsets` (all ciphertexts share one stack pattern). Tile k of ciphertext i goes, in
+    `order`, to the first open returned ciphertext and smallest offset b where its kept outputs
     (offsets[k] + b + reads) meet no other product's support and its product's support meets no
-    other kept output. Returns (o, b) per tile, indexed like `offsets`."""
+    other product's kept output. With `share`, products of different input ciphertexts sum into one
+    returned ciphertext (the last `window` opened stay open); without it each input ciphertext opens
+    its own. Returns (returned ciphertext, b) per tile, ciphertext-major."""
     pix, taps, reads = grid.supports(n)
     stack = np.zeros(n, dtype=bool)
     for a in offsets:
         stack |= np.roll(pix, int(a))
-    support = sumset(stack, taps)
+    support = sumset(stack, taps)  # any stacked ciphertext times one kernel at offset 0
     for a in offsets:
         support |= np.roll(reads, int(a))
-    f = diffset(support, reads)  # b - b' + a_k in f: tile k's reads would meet a product at b'
+    f = diffset(support, reads)  # a + b - b' in f: reads at a + b meet the product of a kernel at b'
     neg_f = np.roll(f[::-1], 1)  # -f
-    outputs: list[list[np.ndarray]] = []  # per returned ciphertext: [blocked-by-support, blocked-by-reads]
-    where: dict[int, tuple[int, int]] = {}
-    for k in order:
-        a = int(offsets[k])
-        for o, (by_support, by_reads) in enumerate(outputs):  # noqa: B007 (o is the slot taken on break)
-            free = ~(np.roll(by_support, -a) | by_reads)
-            if free.any():
-                break
-        else:
-            o, free = len(outputs), np.ones(n, dtype=bool)
-            outputs.append([np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)])
-        b = int(np.argmax(free))
-        outputs[o][0] |= np.roll(f, b)
-        outputs[o][1] |= np.roll(neg_f, b + a)
-        where[k] = (o, b)
-    return [where[k] for k in range(len(offsets))]
+    blocked = np.zeros((0, 2, n), dtype=bool)  # per open returned ciphertext: [by supports, by reads]
+    ids: list[int] = []  # their returned indices
+    opened = 0
+    out: list[tuple[int, int]] = []
+    alone: dict[int, list[tuple[int, int]]] = {}  # without sharing: one greedy per ciphertext size
+    for count in counts:
+        if not share:
+            if count not in alone:
+                alone[count] = place(grid, n, offsets, [count], order, True, n)
+            out += [(opened + j, b) for j, b in alone[count]]
+            opened += 1 + max(j for j, _ in alone[count])
+            continue
+        where: dict[int, tuple[int, int]] = {}
+        linked: set[int] = set()  # returned ciphertexts this input ciphertext already feeds
+        for k in (k for k in order if k < count):
+            a = int(offsets[k])
+            free = ~(_roll(blocked[:, 0], -a) | blocked[:, 1])
+            fits = np.flatnonzero(free.any(axis=1))
+            mine = [r for r in fits if ids[r] in linked]  # one plaintext, one multiply, if it fits
+            if fits.size:
+                r = int(mine[0] if mine else fits[0])
+            else:  # open a returned ciphertext, closing the oldest beyond the window
+                keep = max(window - 1, 0)
+                blocked = np.concatenate([blocked[-keep:] if keep else blocked[:0], np.zeros((1, 2, n), bool)])
+                ids, opened = [*ids[-keep:], opened] if keep else [opened], opened + 1
+                r, free = len(ids) - 1, np.ones((len(ids), n), dtype=bool)
+            b = int(np.argmax(free[r]))
+            blocked[r, 0] |= _roll(f, b)
+            blocked[r, 1] |= _roll(neg_f, b + a)
+            where[k] = (ids[r], b)
+            linked.add(ids[r])
+        out += [where[k] for k in range(count)]
+    return out
