@@ -11,7 +11,7 @@ so that every kept output is touched by its own tile's product only: cross terms
 under the kernel of tile k') fall on exponents nobody reads, padding and stride-skipped outputs
 included. Returned ciphertexts may be shared: products of different input ciphertexts (stacked
 alike) sum into one. A strided layer may run as its polyphase stride-1 layer, one input ciphertext
-per phase image, the phases' products summed. docs/he-dense-section.md gives the correctness
+per phase image, the phases' products summed. docs/private.md gives the correctness
 argument, the figures and the trade-off between uploads and returned ciphertexts.
 """
 

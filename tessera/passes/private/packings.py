@@ -3,7 +3,7 @@ parameters to its Layout.
 
 - "cheetah": Cheetah's encoding and block partition for every layer (the baseline).
 - "dense": Tessera's dense packing (tessera.passes.private.dense) for depthwise convolutions where
-  it sends fewer bytes than Cheetah's (it does on every MobileNetV2-CIFAR depthwise layer); the
+  its modelled LAN + WAN latency is lower than Cheetah's (on every MobileNetV2-CIFAR depthwise layer); the
   other layers (convolutions, fully connected) keep Cheetah's packing, which already fills its
   polynomials for them.
 """
@@ -21,8 +21,8 @@ Planner = Callable[[LinearLayer, HeParams], Layout]
 
 
 def _dense(layer: LinearLayer, params: HeParams) -> Layout:
-    """The dense layout of a depthwise layer, unless Cheetah's costs less on the wire (large
-    feature maps, where Cheetah's blocks already fill their polynomials)."""
+    """The dense layout of a depthwise layer, unless Cheetah's costs less under the dense search's
+    objective (large feature maps, where Cheetah's blocks already fill their polynomials)."""
     cheetah = plan_cheetah(layer, params)
     if layer.kind != "depthwise" or layer.out_channels != layer.in_channels:
         return cheetah

@@ -79,7 +79,7 @@ def test_writes_the_graph_and_the_plan(tmp_path: Path) -> None:
     assert data["params"] == {"n": 4096, "plain_bits": 37, "scale_bits": 12} and data["packing"] == "dense"
     dw = next(layer for layer in data["layers"] if layer["node"] == "dw")
     assert dw["packing"] == "dense" and dw["kind"] == "depthwise" and dw["input_ciphertexts"] == 1
-    assert {"tile", "per_ct", "pitch", "placement"} <= set(dw["tiling"])
+    assert {"tile", "per_ct", "phases", "shared", "placement"} <= set(dw["tiling"])
 
 
 def test_check_names_the_layer_seal_got_wrong(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -77,7 +77,7 @@ def _totals(cost: DenseCost) -> tuple[tuple[int, ...], float, float]:
 
 def test_totals_on_mobilenetv2_cifar_depthwise() -> None:
     """The default search (LAN + WAN latency), and the operating point with the fewest returned
-    ciphertexts that keeps >= 1.8x on both networks (docs/he-dense-section.md)."""
+    ciphertexts that keeps >= 1.8x on both networks (docs/private.md)."""
     counts, lan, wan = _totals(DenseCost())
     assert counts == (729, 1379, 1117)
     assert lan >= 3.3 and wan >= 2.9
